@@ -1,0 +1,51 @@
+# Two commands on a fresh machine:
+#   make book   -> builds the HTML into _build/html
+#   make test   -> runs every check (nbval, exercises, checks, lint, strict book build)
+# Both create and fill .venv themselves.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+# One BLAS/OpenMP thread per process: results do not depend on the thread count, and
+# the two pytest-xdist workers do not fight over the machine's two cores.
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help venv book test test-fast exercises outputs lint clean
+
+help:
+	@echo "make book       build the HTML book into _build/html"
+	@echo "make test       run every check (what CI runs)"
+	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make outputs    re-execute book/ and solutions/ in place (NB=path for one notebook)"
+	@echo "make lint       ruff on the package, tools, tests and notebooks"
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	@echo "Book: file://$(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
+
+exercises: $(STAMP)
+	$(PY) tools/make_exercises.py
+
+outputs: $(STAMP)
+	$(PY) tools/execute_notebooks.py $(NB)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check rnnbook tools tests
+	$(VENV)/bin/nbqa ruff book solutions exercises
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache
