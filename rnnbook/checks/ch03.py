@@ -1,0 +1,245 @@
+"""Checks for Chapter 3's exercises (RNN structures: Jordan, bidirectional, deep, and nn.RNN's shapes).
+
+Conventions (the course's): a sequence ``x`` is (T, N, D); weights have PyTorch's shapes (``W_xh`` (H, D),
+``W_hh`` (H, H), ``W_yh`` (H, O), ``W_hy`` (O, H)); rows are batch items.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import as_array, assert_close, assert_shape, call, fail, hint_if_matches, passed
+
+__all__ = [
+    "check_jordan_forward",
+    "check_bidirectional_rnn_forward",
+    "check_stacked_rnn_forward",
+    "check_rnn_shapes",
+]
+
+N, D, H, T = 3, 4, 5, 6
+
+
+def _rnn(x, h0, W_xh, W_hh, b_h):
+    h, hs = h0, []
+    for t in range(x.shape[0]):
+        h = np.tanh(x[t] @ W_xh.T + h @ W_hh.T + b_h)
+        hs.append(h)
+    return np.stack(hs)
+
+
+# ----------------------------------------------------------------------------- Jordan
+def _jordan(x, y0, W_xh, W_yh, b_h, W_hy, b_y, feed="y", carry=True):
+    y, h, ys = y0, np.zeros((x.shape[1], W_xh.shape[0])), []
+    for t in range(x.shape[0]):
+        context = {"y": y if carry else y0, "h": h}[feed]
+        h = np.tanh(x[t] @ W_xh.T + context @ W_yh.T + b_h)
+        y = h @ W_hy.T + b_y
+        ys.append(y)
+    return np.stack(ys)
+
+
+def _jordan_inputs(O, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(T, N, D))
+    y0 = rng.normal(0.0, 0.5, size=(N, O))
+    W_xh = rng.normal(0.0, 0.5, size=(H, D))
+    W_yh = rng.normal(0.0, 0.5, size=(H, O))
+    b_h = rng.normal(0.0, 0.5, size=H)
+    W_hy = rng.normal(0.0, 0.5, size=(O, H))
+    b_y = rng.normal(0.0, 0.5, size=O)
+    return x, y0, W_xh, W_yh, b_h, W_hy, b_y
+
+
+def check_jordan_forward(jordan_forward) -> None:
+    """``jordan_forward(x, y0, W_xh, W_yh, b_h, W_hy, b_y)`` returns the outputs ``ys`` of shape (T, N, O).
+
+    The first case uses O == H so that feeding back h instead of y runs (and gets its own hint); the second
+    uses O != H.
+    """
+    __tracebackhide__ = True
+    for O, seed in [(H, 3), (2, 4)]:
+        args = _jordan_inputs(O, seed)
+        x, y0, W_xh, W_yh, b_h, W_hy, b_y = args
+        got = as_array("ys", call(jordan_forward, *args))
+        assert_shape("ys", got, (T, N, O), "(T, N, O)")
+        wrong = {
+            "uses W_yh transposed (y @ W_yh instead of y @ W_yh.T)": (
+                _jordan(x, y0, W_xh, W_yh.T, b_h, W_hy, b_y) if O == H else None
+            ),
+            "ignores the bias b_h": _jordan(x, y0, W_xh, W_yh, 0 * b_h, W_hy, b_y),
+            "ignores the output bias b_y": _jordan(x, y0, W_xh, W_yh, b_h, W_hy, 0 * b_y),
+            "does not carry the output to the next step (it feeds back y0 at every step)": _jordan(
+                *args, carry=False
+            ),
+            "feeds back the hidden state h (an Elman network); a Jordan network feeds back the output y": (
+                _jordan(*args, feed="h") if O == H else None
+            ),
+            "ignores y0 (it starts from zeros)": _jordan(x, 0 * y0, W_xh, W_yh, b_h, W_hy, b_y),
+        }
+        hint_if_matches("ys", got, {k: v for k, v in wrong.items() if v is not None})
+        assert_close("ys", got, _jordan(*args))
+    passed("jordan_forward")
+
+
+# ----------------------------------------------------------------------------- bidirectional
+def _bidir_inputs(seed=5):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(T, N, D))
+    params = []
+    for _ in range(2):
+        params += [rng.normal(0.0, 0.5, size=(H, D)), rng.normal(0.0, 0.5, size=(H, H)), rng.normal(0.0, 0.5, size=H)]
+    return x, params
+
+
+def check_bidirectional_rnn_forward(bidirectional_rnn_forward) -> None:
+    """``bidirectional_rnn_forward(x, W_xh_f, W_hh_f, b_f, W_xh_b, W_hh_b, b_b)`` returns ``out`` (T, N, 2H).
+
+    ``out[t]`` is the forward state at t next to the backward state at t, as in ``nn.RNN(bidirectional=True)``.
+    Both directions start from zeros.
+    """
+    __tracebackhide__ = True
+    x, (W_xh_f, W_hh_f, b_f, W_xh_b, W_hh_b, b_b) = _bidir_inputs()
+    got = as_array("out", call(bidirectional_rnn_forward, x, W_xh_f, W_hh_f, b_f, W_xh_b, W_hh_b, b_b))
+    if got.shape == (2, T, N, H) or got.shape == (T, 2, N, H):
+        fail(f"out has shape {got.shape}: concatenate the two directions along the last axis, giving (T, N, 2H)")
+    if got.shape == (T, N, H):
+        fail(f"out has shape {got.shape}: it holds one direction only; expected (T, N, 2H) = {(T, N, 2 * H)}")
+    assert_shape("out", got, (T, N, 2 * H), "(T, N, 2H)")
+    z = np.zeros((N, H))
+    fwd = _rnn(x, z, W_xh_f, W_hh_f, b_f)
+    bwd_rev = _rnn(x[::-1], z, W_xh_b, W_hh_b, b_b)  # backward states in reversed time order
+    bwd = bwd_rev[::-1]
+    hint_if_matches(
+        "out",
+        got,
+        {
+            "does not re-reverse the backward outputs before concatenating (out[t] must hold the backward "
+            "state at time t, not at time T-1-t)": np.concatenate([fwd, bwd_rev], axis=-1),
+            "never reverses the input for the backward direction (it runs forward twice)": np.concatenate(
+                [fwd, _rnn(x, z, W_xh_b, W_hh_b, b_b)], axis=-1
+            ),
+            "puts the backward direction first; PyTorch's order is [forward | backward]": np.concatenate(
+                [bwd, fwd], axis=-1
+            ),
+            "uses the forward weights for both directions": np.concatenate(
+                [fwd, _rnn(x[::-1], z, W_xh_f, W_hh_f, b_f)[::-1]], axis=-1
+            ),
+        },
+    )
+    assert_close("out", got, np.concatenate([fwd, bwd], axis=-1))
+    passed("bidirectional_rnn_forward")
+
+
+# ----------------------------------------------------------------------------- stacked
+def check_stacked_rnn_forward(stacked_rnn_forward) -> None:
+    """``stacked_rnn_forward(x, layers)`` returns ``(out, h_n)``: out (T, N, H) of the top layer, h_n (layers, N, H).
+
+    ``layers`` is a list of ``(W_xh, W_hh, b_h)``; layer 0's ``W_xh`` is (H, D), the others' (H, H).
+    Every layer starts from zeros.
+    """
+    __tracebackhide__ = True
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(T, N, D))
+    layers = []
+    for i in range(3):
+        d_in = D if i == 0 else H
+        layers.append((rng.normal(0.0, 0.6, size=(H, d_in)), rng.normal(0.0, 0.6, size=(H, H)),
+                       rng.normal(0.0, 0.6, size=H)))
+    result = call(stacked_rnn_forward, x, layers)
+    if not isinstance(result, tuple) or len(result) != 2:
+        fail("return a pair (out, h_n)")
+    out = as_array("out", result[0])
+    h_n = as_array("h_n", result[1])
+    assert_shape("out", out, (T, N, H), "(T, N, H)")
+    if h_n.shape == (N, H):
+        fail("h_n has shape (N, H): it should stack the final state of *every* layer, (num_layers, N, H)")
+    assert_shape("h_n", h_n, (len(layers), N, H), "(num_layers, N, H)")
+    z = np.zeros((N, H))
+    seqs, inp = [], x
+    for W_xh, W_hh, b_h in layers:
+        inp = _rnn(inp, z, W_xh, W_hh, b_h)
+        seqs.append(inp)
+    hint_if_matches(
+        "out",
+        out,
+        {
+            "returns the first layer's outputs; out is the *top* layer's": seqs[0],
+            "returns the middle layer's outputs; out is the *top* layer's": seqs[1],
+        },
+    )
+    assert_close("out", out, seqs[-1])
+    last_only = np.stack([s[-1] for s in seqs])
+    first_steps = np.stack([s[0] for s in seqs])
+    hint_if_matches(
+        "h_n",
+        h_n,
+        {
+            "takes each layer's *first* step; h_n holds each layer's state at the last step": first_steps,
+            "stacks the layers in reverse order; h_n[0] is the bottom layer": last_only[::-1],
+        },
+    )
+    assert_close("h_n", h_n, last_only)
+    passed("stacked_rnn_forward")
+
+
+# ----------------------------------------------------------------------------- nn.RNN shapes
+_CASES = [
+    # (L, N, H_in, H_out, num_layers, bidirectional, batch_first)
+    (6, 3, 5, 10, 2, False, False),
+    (7, 4, 5, 9, 1, True, False),
+    (7, 4, 5, 9, 3, True, True),
+    (8, 2, 3, 6, 2, False, True),
+]
+
+
+def _true_shapes(L, N_, H_in, H_out, num_layers, bidirectional, batch_first):
+    Dn = 2 if bidirectional else 1
+    out = (N_, L, Dn * H_out) if batch_first else (L, N_, Dn * H_out)
+    return out, (Dn * num_layers, N_, H_out)
+
+
+def check_rnn_shapes(rnn_shapes) -> None:
+    """``rnn_shapes(L, N, H_in, H_out, num_layers, bidirectional, batch_first)`` returns ``(out_shape, h_n_shape)``.
+
+    The shapes are those of ``nn.RNN(H_in, H_out, num_layers, bidirectional=..., batch_first=...)`` applied to an
+    input of L steps and N sequences.
+    """
+    __tracebackhide__ = True
+    for case in _CASES:
+        L, N_, H_in, H_out, num_layers, bidirectional, batch_first = case
+        result = rnn_shapes(*case)
+        if result is None:
+            fail("rnn_shapes returned None: did you forget a `return` statement?")
+        if not isinstance(result, tuple) or len(result) != 2:
+            fail("return a pair (out_shape, h_n_shape)")
+        try:
+            out_shape = tuple(int(v) for v in result[0])
+            h_shape = tuple(int(v) for v in result[1])
+        except (TypeError, ValueError):
+            fail(f"out_shape and h_n_shape should be tuples of ints, got {result!r}")
+        out, h_n = _true_shapes(*case)
+        Dn = 2 if bidirectional else 1
+        where = (f"for nn.RNN({H_in}, {H_out}, num_layers={num_layers}, bidirectional={bidirectional}, "
+                 f"batch_first={batch_first}) on {L} steps of {N_} sequences")
+        if out_shape != out:
+            if bidirectional and out_shape == (out[:-1] + (H_out,)):
+                fail(f"out_shape {where} is {out_shape}: a bidirectional RNN concatenates both directions, "
+                     f"so the last axis is D*H_out = {Dn * H_out}")
+            if batch_first and out_shape == (L, N_, Dn * H_out):
+                fail(f"out_shape {where} is {out_shape}: with batch_first=True, out is (N, L, D*H_out)")
+            if out_shape[-1] == H_in:
+                fail(f"out_shape {where} is {out_shape}: the last axis holds hidden features (H_out), not H_in")
+            fail(f"out_shape {where} is {out_shape}; expected {out}")
+        if h_shape != h_n:
+            if batch_first and h_shape == (N_, Dn * num_layers, H_out):
+                fail(f"h_n_shape {where} is {h_shape}: batch_first does not apply to h_n, "
+                     f"which is always (D*num_layers, N, H_out)")
+            if h_shape == (num_layers, N_, H_out) and Dn == 2:
+                fail(f"h_n_shape {where} is {h_shape}: each layer has D = 2 directions, "
+                     f"so the first axis is D*num_layers = {Dn * num_layers}")
+            if h_shape == (Dn, N_, H_out) and num_layers > 1:
+                fail(f"h_n_shape {where} is {h_shape}: h_n holds the final state of every layer, "
+                     f"so the first axis is D*num_layers = {Dn * num_layers}")
+            fail(f"h_n_shape {where} is {h_shape}; expected {h_n}")
+    passed("rnn_shapes")

@@ -1,0 +1,229 @@
+"""Chapter 3's checks accept the reference and reject each named mistake with a message that names it."""
+
+import numpy as np
+import pytest
+
+from rnnbook.checks import CheckFailed
+from rnnbook.checks.ch03 import (
+    check_bidirectional_rnn_forward,
+    check_jordan_forward,
+    check_rnn_shapes,
+    check_stacked_rnn_forward,
+)
+
+
+def rnn_forward(x, h0, W_xh, W_hh, b_h):
+    h, hs = h0, []
+    for t in range(len(x)):
+        h = np.tanh(x[t] @ W_xh.T + h @ W_hh.T + b_h)
+        hs.append(h)
+    return np.stack(hs)
+
+
+# ----------------------------------------------------------------------------- Jordan
+def make_jordan(feed="y", carry=True, transpose=False, use_b_h=True, use_b_y=True, use_y0=True):
+    def jordan_forward(x, y0, W_xh, W_yh, b_h, W_hy, b_y):
+        y = y0 if use_y0 else np.zeros_like(y0)
+        h = np.zeros((x.shape[1], W_xh.shape[0]))
+        W = W_yh.T if transpose else W_yh
+        ys = []
+        for t in range(len(x)):
+            context = (y if carry else y0) if feed == "y" else h
+            h = np.tanh(x[t] @ W_xh.T + context @ W.T + (b_h if use_b_h else 0))
+            y = h @ W_hy.T + (b_y if use_b_y else 0)
+            ys.append(y)
+        return np.stack(ys)
+
+    return jordan_forward
+
+
+def test_jordan_accepts_reference(capsys):
+    check_jordan_forward(make_jordan())
+    assert "jordan_forward: all checks passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (make_jordan(feed="h"), "feeds back the hidden state h"),
+        (make_jordan(carry=False), "does not carry the output"),
+        (make_jordan(transpose=True), "W_yh transposed"),
+        (make_jordan(use_b_h=False), "ignores the bias b_h"),
+        (make_jordan(use_b_y=False), "ignores the output bias b_y"),
+        (make_jordan(use_y0=False), "ignores y0"),
+        (lambda *a: make_jordan()(*a)[-1], r"expected \(T, N, O\)"),
+        (lambda *a: make_jordan()(*a) * 1.001, "wrong values"),
+    ],
+)
+def test_jordan_rejects(wrong, message):
+    with pytest.raises(CheckFailed, match=message):
+        check_jordan_forward(wrong)
+
+
+# ----------------------------------------------------------------------------- bidirectional
+def make_bidir(rereverse=True, reverse_input=True, order="fb", same_weights=False):
+    def bidirectional_rnn_forward(x, W_xh_f, W_hh_f, b_f, W_xh_b, W_hh_b, b_b):
+        z = np.zeros((x.shape[1], W_hh_f.shape[0]))
+        fwd = rnn_forward(x, z, W_xh_f, W_hh_f, b_f)
+        params_b = (W_xh_f, W_hh_f, b_f) if same_weights else (W_xh_b, W_hh_b, b_b)
+        bwd = rnn_forward(x[::-1] if reverse_input else x, z, *params_b)
+        if rereverse and reverse_input:
+            bwd = bwd[::-1]
+        pair = [fwd, bwd] if order == "fb" else [bwd, fwd]
+        return np.concatenate(pair, axis=-1)
+
+    return bidirectional_rnn_forward
+
+
+def test_bidir_accepts_reference(capsys):
+    check_bidirectional_rnn_forward(make_bidir())
+    assert "bidirectional_rnn_forward: all checks passed" in capsys.readouterr().out
+
+
+def bidir_stacked(*args):
+    out = make_bidir()(*args)
+    H = out.shape[-1] // 2
+    return np.stack([out[..., :H], out[..., H:]])
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (make_bidir(rereverse=False), "does not re-reverse the backward outputs"),
+        (make_bidir(reverse_input=False), "never reverses the input"),
+        (make_bidir(order="bf"), "backward direction first"),
+        (make_bidir(same_weights=True), "forward weights for both"),
+        (lambda *a: make_bidir()(*a)[..., :5], "one direction only"),
+        (bidir_stacked, "along the last axis"),
+        (lambda *a: make_bidir()(*a)[:, 0], r"expected \(T, N, 2H\)"),
+    ],
+)
+def test_bidir_rejects(wrong, message):
+    with pytest.raises(CheckFailed, match=message):
+        check_bidirectional_rnn_forward(wrong)
+
+
+# ----------------------------------------------------------------------------- stacked
+def stacked_ok(x, layers):
+    inp, finals = x, []
+    for W_xh, W_hh, b_h in layers:
+        inp = rnn_forward(inp, np.zeros((x.shape[1], W_hh.shape[0])), W_xh, W_hh, b_h)
+        finals.append(inp[-1])
+    return inp, np.stack(finals)
+
+
+def stacked_first_layer(x, layers):
+    out, h_n = stacked_ok(x, layers)
+    first, _ = stacked_ok(x, layers[:1])
+    return first, h_n
+
+
+def stacked_top_only(x, layers):
+    out, h_n = stacked_ok(x, layers)
+    return out, h_n[-1]
+
+
+def stacked_reversed_hn(x, layers):
+    out, h_n = stacked_ok(x, layers)
+    return out, h_n[::-1]
+
+
+def stacked_first_steps(x, layers):
+    inp, firsts = x, []
+    for W_xh, W_hh, b_h in layers:
+        inp = rnn_forward(inp, np.zeros((x.shape[1], W_hh.shape[0])), W_xh, W_hh, b_h)
+        firsts.append(inp[0])
+    return inp, np.stack(firsts)
+
+
+def test_stacked_accepts_reference(capsys):
+    check_stacked_rnn_forward(stacked_ok)
+    assert "stacked_rnn_forward: all checks passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (stacked_first_layer, "first layer's outputs"),
+        (stacked_top_only, r"final state of \*every\* layer"),
+        (stacked_reversed_hn, "reverse order"),
+        (stacked_first_steps, r"\*first\* step"),
+        (lambda x, layers: stacked_ok(x, layers)[0], "pair"),
+        (lambda x, layers: (stacked_ok(x, layers)[0][-1], stacked_ok(x, layers)[1]), r"expected \(T, N, H\)"),
+    ],
+)
+def test_stacked_rejects(wrong, message):
+    with pytest.raises(CheckFailed, match=message):
+        check_stacked_rnn_forward(wrong)
+
+
+# ----------------------------------------------------------------------------- nn.RNN shapes
+def shapes_ok(L, N, H_in, H_out, num_layers, bidirectional, batch_first):
+    D = 2 if bidirectional else 1
+    out = (N, L, D * H_out) if batch_first else (L, N, D * H_out)
+    return out, (D * num_layers, N, H_out)
+
+
+def test_shapes_accept_reference(capsys):
+    check_rnn_shapes(shapes_ok)
+    assert "rnn_shapes: all checks passed" in capsys.readouterr().out
+
+
+def shapes_batch_first_hn(L, N, H_in, H_out, num_layers, bidirectional, batch_first):
+    out, h = shapes_ok(L, N, H_in, H_out, num_layers, bidirectional, batch_first)
+    return out, (h[1], h[0], h[2]) if batch_first else h
+
+
+def shapes_no_D_out(L, N, H_in, H_out, num_layers, bidirectional, batch_first):
+    out, h = shapes_ok(L, N, H_in, H_out, num_layers, bidirectional, batch_first)
+    return out[:-1] + (H_out,), h
+
+
+def shapes_no_D_hn(L, N, H_in, H_out, num_layers, bidirectional, batch_first):
+    out, h = shapes_ok(L, N, H_in, H_out, num_layers, bidirectional, batch_first)
+    return out, (num_layers, N, H_out)
+
+
+def shapes_no_layers_hn(L, N, H_in, H_out, num_layers, bidirectional, batch_first):
+    out, h = shapes_ok(L, N, H_in, H_out, num_layers, bidirectional, batch_first)
+    return out, ((2 if bidirectional else 1), N, H_out)
+
+
+def shapes_ignore_batch_first(L, N, H_in, H_out, num_layers, bidirectional, batch_first):
+    return shapes_ok(L, N, H_in, H_out, num_layers, bidirectional, False)
+
+
+def shapes_seed_erratum(L, N, H_in, H_out, num_layers, bidirectional, batch_first):
+    return (H_out, N, 10 * H_out), (num_layers, N, H_out)  # seed 003 prints out as (10, 3, 100)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (shapes_batch_first_hn, "batch_first does not apply to h_n"),
+        (shapes_no_D_out, "concatenates both directions"),
+        (shapes_no_D_hn, "D = 2 directions"),
+        (shapes_no_layers_hn, "final state of every layer"),
+        (shapes_ignore_batch_first, r"with batch_first=True, out is \(N, L, D\*H_out\)"),
+        (lambda *c: ((c[0], c[1], c[2]), shapes_ok(*c)[1]), "not H_in"),
+        (shapes_seed_erratum, r"expected \(6, 3, 10\)"),
+        (lambda *c: None, "forget a `return`"),
+        (lambda *c: shapes_ok(*c)[0], "pair"),
+    ],
+)
+def test_shapes_reject(wrong, message):
+    with pytest.raises(CheckFailed, match=message):
+        check_rnn_shapes(wrong)
+
+
+def test_shapes_reference_matches_torch():
+    torch = pytest.importorskip("torch")
+    from rnnbook.checks.ch03 import _CASES
+
+    for L, N, H_in, H_out, num_layers, bidirectional, batch_first in _CASES:
+        rnn = torch.nn.RNN(H_in, H_out, num_layers, bidirectional=bidirectional, batch_first=batch_first)
+        x = torch.zeros((N, L, H_in) if batch_first else (L, N, H_in))
+        out, h_n = rnn(x)
+        assert (tuple(out.shape), tuple(h_n.shape)) == shapes_ok(
+            L, N, H_in, H_out, num_layers, bidirectional, batch_first
+        )
