@@ -13,7 +13,7 @@ export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book test test-fast exercises outputs lint clean
+.PHONY: help venv book test test-fast exercises outputs lint clean figures browser-check
 
 help:
 	@echo "make book       build the HTML book into _build/html"
@@ -21,6 +21,8 @@ help:
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make outputs    re-execute book/ and solutions/ in place (NB=path for one notebook)"
 	@echo "make lint       ruff on the package, tools, tests and notebooks"
+	@echo "make figures    redraw the shared diagrams in book/figures/ (tools/make_figures.py)"
+	@echo "make browser-check  open every book page in headless Chromium, network off: maths typeset? (installs chromium)"
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +48,14 @@ outputs: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check rnnbook tools tests
 	$(VENV)/bin/nbqa ruff book solutions exercises
+
+figures: $(STAMP)
+	$(PY) tools/make_figures.py
+
+# Builds the book first if it is older than its sources; screenshots land in _build/browser-check/.
+# `make test` runs the same check (tests/test_pages.py) whenever Chromium is installed.
+browser-check: $(STAMP)
+	$(PY) tools/browser_check.py --install
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache
