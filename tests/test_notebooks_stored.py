@@ -81,3 +81,5 @@ def test_notebooks_that_import_rnnbook_install_it_when_missing(path):
     first = "".join(cells[0]["source"])
     assert first.startswith(SETUP_MARKER), f"{path.name}: the first code cell must be the stand-alone setup cell"
     assert _repository_url() in first, f"{path.name}: the setup cell does not install from {_repository_url()}"
+    # Readers of the HTML book do not need it: the `remove-cell` tag hides it from the rendered page.
+    assert "remove-cell" in cells[0].get("metadata", {}).get("tags", []), f"{path.name}: tag the setup cell remove-cell"
