@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import as_array, as_float, assert_close, assert_shape, fail, hint_if_matches, is_close, passed
+from .reference import finite_difference as _difference
 
 __all__ = ["check_backward_graph", "check_value_mul", "check_value_tanh", "check_grad_check"]
 
@@ -221,24 +222,6 @@ def _wavy(x):
 
 def _wavy_grad(x):
     return np.cos(x) * x**2 + 2.0 * x * np.sin(x)
-
-
-def _difference(f, x, h, kind):
-    """Reference finite differences: 'centred', 'forward' or 'backward'."""
-    x = x.copy()
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        f_plus = f(x)
-        x[i] = old - h
-        f_minus = f(x)
-        x[i] = old
-        f_0 = f(x)
-        g[i] = {"centred": (f_plus - f_minus) / (2 * h), "forward": (f_plus - f_0) / h, "backward": (f_0 - f_minus) / h}[
-            kind
-        ]
-    return g
 
 
 def _run_grad_check(grad_check, f, x, *args):

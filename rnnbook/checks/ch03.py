@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import as_array, assert_close, assert_shape, call, fail, hint_if_matches, passed
+from .reference import rnn_forward as _rnn
 
 __all__ = [
     "check_jordan_forward",
@@ -20,12 +21,6 @@ __all__ = [
 N, D, H, T = 3, 4, 5, 6
 
 
-def _rnn(x, h0, W_xh, W_hh, b_h):
-    h, hs = h0, []
-    for t in range(x.shape[0]):
-        h = np.tanh(x[t] @ W_xh.T + h @ W_hh.T + b_h)
-        hs.append(h)
-    return np.stack(hs)
 
 
 # ----------------------------------------------------------------------------- Jordan
