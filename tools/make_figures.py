@@ -418,6 +418,8 @@ def gru_cell(path):
     cv.text(rx - 0.14, 3.2, "$r_t$", ha="right")
     cv.dot(tapx, ry, color=green)
     cv.arrow((tapx, ry), mul_r.left, color=green, lw=1.4)
+    # PyTorch multiplies r_t with the hidden part *after* its matmul (Cho et al. 2014: before it).
+    cv.text(rx - 0.3, ry + 0.5, r"$W_{hn}h_{t-1}$", size=10, ha="right", color=MUTED)
     cv.arrow(mul_r.right, (6.9, ry), (6.9, gate_y), n_box.left, z=2.6)
     cv.bridge(zx, ry, vertical=True, half=0.16)
     # update: z_t to the top line, 1 - z_t to the candidate's product
