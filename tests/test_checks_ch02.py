@@ -157,3 +157,14 @@ def test_time_major_accepts_reference(capsys):
 def test_time_major_rejects(wrong, message):
     with pytest.raises(CheckFailed, match=message):
         check_to_time_major(wrong)
+
+
+def test_rnn_cell_forward_shape_mismatch_is_one_line():
+    from rnnbook.checks.ch02 import check_rnn_cell_forward
+
+    def untransposed(x_t, h_prev, W_xh, W_hh, b_h):
+        return np.tanh(x_t @ W_xh + h_prev @ W_hh.T + b_h)
+
+    with pytest.raises(CheckFailed, match=r"shape mismatch.*x @ W\.T") as info:
+        check_rnn_cell_forward(untransposed)
+    assert "\n" not in str(info.value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data import sliding_windows
 from .core import as_array, assert_close, assert_shape, call, fail, hint_if_matches, passed
 from .reference import rnn_cell as _cell
 from .reference import rnn_forward as _forward
@@ -86,7 +87,7 @@ def check_rnn_forward(rnn_forward) -> None:
             "uses W_hh transposed (h @ W_hh instead of h @ W_hh.T)": _forward(x, h0, W_xh, W_hh.T, b_h),
             "ignores the bias b_h": _forward(x, h0, W_xh, W_hh, 0 * b_h),
             "ignores h0 (it starts from zeros)": zero_h0,
-            "stores the *previous* hidden state at each step (hs[0] should be h_1, not h0)": np.concatenate(
+            "stores the previous hidden state at each step (hs[0] should be h_1, not h0)": np.concatenate(
                 [h0[None], expected[:-1]]
             ),
         },
@@ -117,7 +118,9 @@ def check_sliding_window_shapes(sliding_window_shapes) -> None:
             fail("return a pair (X_shape, y_shape)")
         X_shape = _as_shape("X_shape", result[0])
         y_shape = _as_shape("y_shape", result[1])
-        n = n_steps - window
+        # The truth is what the real function returns, so the check can never drift from it.
+        X_true, y_true = sliding_windows(np.zeros((n_steps, n_features)), window)
+        n = X_true.shape[0]
         case = f"for n_steps={n_steps}, window={window}, n_features={n_features}"
         if X_shape == (n + 1, window, n_features):
             fail(f"X_shape {case} counts one window too many: the last window still needs a target after it")
@@ -125,10 +128,10 @@ def check_sliding_window_shapes(sliding_window_shapes) -> None:
             fail(f"X_shape {case} is time-major; the [samples, window, features] layout puts samples first")
         if X_shape == (n, window):
             fail(f"X_shape {case} drops the features axis: [samples, window, features] has three axes")
-        if X_shape != (n, window, n_features):
-            fail(f"X_shape {case} is {X_shape}; expected [samples, window, features] = {(n, window, n_features)}")
-        if y_shape != (n, n_features):
-            fail(f"y_shape {case} is {y_shape}; expected [samples, features] = {(n, n_features)}")
+        if X_shape != X_true.shape:
+            fail(f"X_shape {case} is {X_shape}; expected [samples, window, features] = {X_true.shape}")
+        if y_shape != y_true.shape:
+            fail(f"y_shape {case} is {y_shape}; expected [samples, features] = {y_true.shape}")
     passed("sliding_window_shapes")
 
 

@@ -152,7 +152,18 @@ def call(fn, *args, fn_name: str | None = None, **kwargs):
     if not callable(fn):
         fail(f"expected a function, got {type(fn).__name__}")
     originals = copy.deepcopy(args), copy.deepcopy(kwargs)
-    result = fn(*args, **kwargs)
+    try:
+        result = fn(*args, **kwargs)
+    except ValueError as exc:
+        # numpy's matmul/broadcast errors are cryptic; name the likely cause in one line.
+        msg = str(exc)
+        if "matmul" in msg or "not aligned" in msg or "could not be broadcast" in msg:
+            shapes = ", ".join(f"{type(a).__name__}{tuple(a.shape)}" for a in args if isinstance(a, np.ndarray))
+            fail(
+                f"{fn_name} raised a shape mismatch ({msg.splitlines()[0]}). The inputs have shapes {shapes}: "
+                "the batch is in rows, so a weight W of shape (out, in) is applied as `x @ W.T`"
+            )
+        raise
     for i, (before, after) in enumerate(zip(originals[0], args, strict=True)):
         if isinstance(before, np.ndarray) and not np.array_equal(before, after, equal_nan=True):
             fail(f"{fn_name} modified its argument #{i + 1} in place; work on a copy (e.g. `x = x.copy()`)")
