@@ -21,6 +21,23 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) chunks into one output, text concatenated exactly.
+
+    The kernel flushes stdout at arbitrary points, so one cell's prints can be stored as several
+    stream outputs; the page would show them as separate blocks (and re-execution would churn the
+    stored JSON).  nbval compares the coalesced text either way.
+    """
+    merged: list = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == out.get("name")):
+            merged[-1]["text"] = merged[-1]["text"] + out["text"]
+        else:
+            merged.append(out)
+    return merged
+
+
 def execute(path: Path, timeout: int = 300) -> float:
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
@@ -30,6 +47,9 @@ def execute(path: Path, timeout: int = 300) -> float:
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
     nbformat.write(nb, path)
     return elapsed
 
