@@ -227,3 +227,20 @@ def test_shapes_reference_matches_torch():
         assert (tuple(out.shape), tuple(h_n.shape)) == shapes_ok(
             L, N, H_in, H_out, num_layers, bidirectional, batch_first
         )
+
+
+def test_jordan_transposed_output_weight_is_one_line():
+    # With O != H a transposed W_hy makes numpy raise inside the student's code; the check names the cause.
+    from rnnbook.checks.ch03 import check_jordan_forward
+
+    def transposed_W_hy(x, y0, W_xh, W_yh, b_h, W_hy, b_y):
+        y, ys = y0, []
+        for t in range(x.shape[0]):
+            h = np.tanh(x[t] @ W_xh.T + y @ W_yh.T + b_h)
+            y = h @ W_hy + b_y
+            ys.append(y)
+        return np.stack(ys)
+
+    with pytest.raises(CheckFailed, match=r"shape mismatch") as info:
+        check_jordan_forward(transposed_W_hy)
+    assert "\n" not in str(info.value)

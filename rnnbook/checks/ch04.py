@@ -189,7 +189,7 @@ def _sequence_mistakes(args, k=None):
             _backward(*a, k=k, upstream="no_next"),
         "ignores dhs[t] (the loss at step t): the gradient into step t must be dhs[t] + dh_next":
             _backward(*a, k=k, upstream="no_local"),
-        "does not accumulate the weight gradients over time (only one step is kept): use `dW_hh += ...`":
+        "does not accumulate the weight gradients over time (only step 0's contribution is kept): use `dW_hh += ...`":
             _backward(*a, k=k, keep="last"),
         "does not accumulate the weight gradients over time (only the last step T-1 is kept): use `+=`":
             _backward(*a, k=k, keep="first"),
