@@ -229,8 +229,9 @@ def test_shapes_reference_matches_torch():
         )
 
 
-def test_jordan_transposed_output_weight_is_one_line():
-    # With O != H a transposed W_hy makes numpy raise inside the student's code; the check names the cause.
+def test_jordan_transposed_output_weight_is_named():
+    # With O == H a transposed W_hy runs and gets its own hint (with O != H numpy would raise a shape error,
+    # which core.call also turns into one line).
     from rnnbook.checks.ch03 import check_jordan_forward
 
     def transposed_W_hy(x, y0, W_xh, W_yh, b_h, W_hy, b_y):
@@ -241,6 +242,6 @@ def test_jordan_transposed_output_weight_is_one_line():
             ys.append(y)
         return np.stack(ys)
 
-    with pytest.raises(CheckFailed, match=r"shape mismatch") as info:
+    with pytest.raises(CheckFailed, match=r"uses W_hy transposed") as info:
         check_jordan_forward(transposed_W_hy)
     assert "\n" not in str(info.value)

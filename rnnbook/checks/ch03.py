@@ -62,6 +62,9 @@ def check_jordan_forward(jordan_forward) -> None:
             "uses W_yh transposed (y @ W_yh instead of y @ W_yh.T)": (
                 _jordan(x, y0, W_xh, W_yh.T, b_h, W_hy, b_y) if O == H else None
             ),
+            "uses W_hy transposed (h @ W_hy instead of h @ W_hy.T)": (
+                _jordan(x, y0, W_xh, W_yh, b_h, W_hy.T, b_y) if O == H else None
+            ),
             "ignores the bias b_h": _jordan(x, y0, W_xh, W_yh, 0 * b_h, W_hy, b_y),
             "ignores the output bias b_y": _jordan(x, y0, W_xh, W_yh, b_h, W_hy, 0 * b_y),
             "does not carry the output to the next step (it feeds back y0 at every step)": _jordan(
