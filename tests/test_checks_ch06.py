@@ -245,3 +245,20 @@ def test_num_params_reference_matches_torch():
 def test_num_params_names_mistakes(wrong, message):
     with pytest.raises(CheckFailed, match=message):
         ch06.check_lstm_num_params(wrong)
+
+
+def test_cell_candidate_and_output_weights_swapped_is_named():
+    from rnnbook.checks.ch06 import check_lstm_cell_forward
+
+    def swapped(x_t, h_prev, c_prev, p):
+        z = np.concatenate([h_prev, x_t], axis=1)
+        sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+        f_t = sig(z @ p["W_f"].T + p["b_f"])
+        i_t = sig(z @ p["W_i"].T + p["b_i"])
+        c_tilde = np.tanh(z @ p["W_o"].T + p["b_o"])
+        o_t = sig(z @ p["W_c"].T + p["b_c"])
+        c_next = f_t * c_prev + i_t * c_tilde
+        return o_t * np.tanh(c_next), c_next
+
+    with pytest.raises(CheckFailed, match="swaps the weights of the candidate and the output gate"):
+        check_lstm_cell_forward(swapped)

@@ -105,7 +105,18 @@ def check_lstm_cell_forward(lstm_cell_forward) -> None:
             )[1],
         },
     )
+    # Any other pair of gates read with each other's weights (e.g. the candidate with W_o and the output
+    # gate with W_c): say which two.
+    names = {"f": "forget gate", "i": "input gate", "c": "candidate", "o": "output gate"}
+    swaps = {}
+    for a, b in [("f", "c"), ("f", "o"), ("i", "c"), ("i", "o"), ("c", "o")]:
+        q = dict(p)
+        q[f"W_{a}"], q[f"W_{b}"], q[f"b_{a}"], q[f"b_{b}"] = p[f"W_{b}"], p[f"W_{a}"], p[f"b_{b}"], p[f"b_{a}"]
+        hint = f"swaps the weights of the {names[a]} and the {names[b]} (W_{a}, b_{a} belong to the {names[a]})"
+        swaps[hint] = _cell(x_t, h_prev, c_prev, q)
+    hint_if_matches("c_next", c_next, {k: v[1] for k, v in swaps.items()})
     assert_close("c_next", c_next, c_ref)
+    hint_if_matches("h_next", h_next, {k: v[0] for k, v in swaps.items()})
     hint_if_matches(
         "h_next",
         h_next,
