@@ -147,7 +147,7 @@ def train_charlm(
     """Train a character model on ``train_text`` with truncated BPTT; evaluate on ``valid_text``.
 
     Each step takes the next ``bptt`` characters of every stream, starts from the
-    (detached) state the previous chunk ended in, and updates with Adam after
+    (detached) state the previous chunk ended in, and updates with ``optimizer`` (Adam, Adagrad or SGD) after
     clipping the gradient norm to ``clip``.  At the end of the text it wraps around
     and resets the state.  Deterministic for a given seed on one machine.
     """
