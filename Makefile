@@ -13,7 +13,7 @@ export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv book test test-fast exercises outputs lint clean figures browser-check
+.PHONY: help venv book test exercises outputs lint clean figures browser-check set-repo
 
 help:
 	@echo "make book       build the HTML book into _build/html"
@@ -21,6 +21,7 @@ help:
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make outputs    re-execute book/ and solutions/ in place (NB=path for one notebook)"
 	@echo "make lint       ruff on the package, tools, tests and notebooks"
+	@echo "make set-repo URL=https://github.com/you/fork   point launch buttons and Colab installs at your fork"
 	@echo "make figures    redraw the shared diagrams in book/figures/ (tools/make_figures.py)"
 	@echo "make browser-check  open every book page in headless Chromium, network off: maths typeset? (installs chromium)"
 
@@ -56,6 +57,9 @@ figures: $(STAMP)
 # `make test` runs the same check (tests/test_pages.py) whenever Chromium is installed.
 browser-check: $(STAMP)
 	$(PY) tools/browser_check.py --install
+
+set-repo: $(STAMP)
+	$(PY) tools/set_repository.py $(URL)
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache
