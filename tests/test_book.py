@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from course_paths import ROOT
 
 
 def test_book_builds_without_warnings():

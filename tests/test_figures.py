@@ -9,7 +9,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-from conftest import BOOK, ROOT
+from course_paths import BOOK, ROOT
 
 FIGURES = ["unrolled-rnn.svg", "elman-jordan.svg", "bidirectional-rnn.svg", "stacked-rnn.svg", "lstm-cell.svg",
            "gru-cell.svg"]

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import BOOK, EXERCISES, ROOT, SOLUTIONS, chapter_notebooks, stored_notebooks
+from course_paths import BOOK, EXERCISES, ROOT, SOLUTIONS, chapter_notebooks, stored_notebooks
 
 
 def _code_cells(path):

@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-from conftest import BOOK, ROOT, chapter_notebooks
+from course_paths import BOOK, ROOT, chapter_notebooks
 
 SITE_FOLDERS = ("book", "exercises", "solutions")
 SHARED_FIGURES = sorted(p.name for p in (BOOK / "figures").glob("*.svg"))

@@ -12,7 +12,7 @@ import re
 
 import pytest
 import yaml
-from conftest import ROOT
+from course_paths import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 TOP_KEYS = {"name", "run-name", "on", "permissions", "env", "defaults", "concurrency", "jobs"}

@@ -1,3 +1,5 @@
+"""Paths and notebook lists shared by the tests (a plain module: the repository root has the conftest.py)."""
+
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,28 @@
+"""pytest configuration for the whole repository (nbval on book/ and solutions/, and tests/).
+
+A Jupyter kernel very occasionally fails to answer its first message (seen once in many runs on
+the 2-core course machine, with two pytest-xdist workers starting kernels at the same time).  nbval
+would then fail every cell of that notebook.  Retrying the start is safe: nothing has run yet.
+"""
+
+import logging
+
+import nbval.kernel
+
+# Keep nbval's own function once, so that importing this file twice does not nest the retries.
+_start_new_kernel = getattr(nbval.kernel, "_original_start_new_kernel", nbval.kernel.start_new_kernel)
+nbval.kernel._original_start_new_kernel = _start_new_kernel
+ATTEMPTS = 3
+
+
+def _start_new_kernel_with_retry(*args, **kwargs):
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _start_new_kernel(*args, **kwargs)
+        except RuntimeError:
+            if attempt == ATTEMPTS:
+                raise
+            logging.getLogger("nbval").warning("kernel did not start; retrying (%d of %d)", attempt + 1, ATTEMPTS)
+
+
+nbval.kernel.start_new_kernel = _start_new_kernel_with_retry
