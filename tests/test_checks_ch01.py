@@ -66,6 +66,24 @@ def _no_upstream(x, y, z):
     return df_ds * y, df_ds * x + t, df_ds
 
 
+def _forgets_du_dx(x, y, z):
+    t = math.tanh(x * y + z)
+    df_ds = y * (1 - t**2)
+    return df_ds, df_ds * x + t, df_ds
+
+
+def _forgets_du_dy(x, y, z):
+    t = math.tanh(x * y + z)
+    df_ds = y * (1 - t**2)
+    return df_ds * y, df_ds + t, df_ds
+
+
+def _sech_not_squared(x, y, z):
+    t = math.tanh(x * y + z)
+    df_ds = y / math.cosh(x * y + z)
+    return df_ds * y, df_ds * x + t, df_ds
+
+
 def _wrong_order(x, y, z):
     dx, dy, dz = backward_graph(x, y, z)
     return dz, dy, dx
@@ -81,10 +99,13 @@ def _wrong_order(x, y, z):
         (_one_minus_s_squared, "uses 1 − s² as the local derivative"),
         (_no_upstream, r"forgets the upstream gradient df/dt = y"),
         (_wrong_order, r"returns \(df_dz, df_dy, df_dx\)"),
+        (_forgets_du_dx, r"forgets the local derivative ∂u/∂x = y"),
+        (_sech_not_squared, r"uses sech\(s\) = 1/cosh\(s\) as the local derivative of tanh"),
+        (_forgets_du_dy, r"forgets the local derivative ∂u/∂y = x .* path through tanh"),
         (lambda x, y, z: tuple(g + 0.01 for g in backward_graph(x, y, z)), "wrong values"),
     ],
     ids=["only-tanh-path", "only-direct-path", "paths-multiplied", "tanh-as-derivative", "1-s2", "no-upstream",
-         "wrong-order", "slightly-off"],
+         "wrong-order", "forgets-du-dx", "sech-not-squared", "forgets-du-dy", "slightly-off"],
 )
 def test_backward_graph_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message):
@@ -312,6 +333,18 @@ class _TanhNoChildren(Value):
         return type(self)(math.tanh(self.data))
 
 
+class _TanhBackwardButNoChildren(Value):
+    def tanh(self):
+        t = math.tanh(self.data)
+        out = type(self)(t)  # _backward is set, but the input is not a child: backward() never goes past out
+
+        def _backward():
+            self.grad += (1 - t**2) * out.grad
+
+        out._backward = _backward
+        return out
+
+
 class _TanhReturnsNone(Value):
     def tanh(self):
         Value.tanh(self)
@@ -333,11 +366,12 @@ class _TanhReturnsFloat(Value):
         (_with_tanh(lambda x: x, lambda x, t, g: g), "returns the input unchanged"),
         (_TanhOverwrite, r"overwrites \.grad with `=` instead of accumulating with `\+=`.*a.tanh\(\) \+ a"),
         (_TanhNoChildren, "never sends a gradient to a"),
+        (_TanhBackwardButNoChildren, r"\(a \+ b\)\.tanh\(\).*does not pass tanh's input as a child"),
         (_TanhReturnsNone, r"a.tanh\(\) returned None"),
         (_TanhReturnsFloat, r"a.tanh\(\) should return a new Value, got float"),
     ],
     ids=["tanh-as-derivative", "1-x2", "1-t", "no-upstream", "sigmoid", "identity", "overwrite", "no-children",
-         "returns-none", "returns-float"],
+         "backward-but-no-children", "returns-none", "returns-float"],
 )
 def test_value_tanh_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message) as info:
@@ -454,6 +488,16 @@ def _transposed(f, x, h=1e-5):
     return grad_check(f, x, h).T
 
 
+def _row_at_a_time(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    for i in range(len(x)):  # walks the first axis only: x[i] is a whole row
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[i] += h
+        x_minus[i] -= h
+        grad[i] = (f(x_plus) - f(x_minus)) / (2 * h)
+    return grad
+
+
 def _fixed_step(f, x, h=1e-5):
     return grad_check(f, x)
 
@@ -470,10 +514,11 @@ def _fixed_step(f, x, h=1e-5):
         (_transposed, r"shape \(3, 2\); expected x.shape = \(2, 3\)"),
         (lambda f, x, h=1e-5: np.zeros((2, 2)), r"shape \(2, 2\); expected x.shape = \(2, 3\)"),
         (_fixed_step, "ignores its argument h"),
+        (_row_at_a_time, r"perturbs a whole row x\[i\] at a time.*np.ndindex"),
         (lambda f, x, h=1e-5: grad_check(f, x, h) + 1e-3, "wrong values"),
     ],
     ids=["forward", "forward-half-step", "backward", "divides-by-h", "no-restore", "flat", "transposed",
-         "wrong-shape", "fixed-step", "slightly-off"],
+         "wrong-shape", "fixed-step", "row-at-a-time", "slightly-off"],
 )
 def test_grad_check_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message) as info:

@@ -30,6 +30,8 @@ def test_cell_accepts_reference(capsys):
         (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx.T + h @ Wh.T), "ignores the bias"),
         (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx.T + b), "ignores the previous hidden state"),
         (lambda x, h, Wx, Wh, b: x @ Wx.T + h @ Wh.T + b, "forgets the tanh"),
+        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx.T + h @ Wh.T) + b, "adds b_h after the tanh"),
+        (lambda x, h, Wx, Wh, b: 1 / (1 + np.exp(-(x @ Wx.T + h @ Wh.T + b))), "uses the sigmoid instead of tanh"),
         (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx.T + h @ Wh.T + b).T, r"expected \(N, H\).*transposed"),
         (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx.T + h @ Wh.T + b)[0], r"expected \(N, H\)"),
         (lambda x, h, Wx, Wh, b: None, "forget a `return`"),
@@ -104,6 +106,7 @@ def test_forward_accepts_reference(capsys):
         (forward_last_only, r"\*every\* step"),
         (forward_batch_major, r"\(T, N, H\)"),
         (forward_previous, "previous"),
+        (lambda x, h0, *w: np.concatenate([h0[None], forward_ok(x, h0, *w)]), r"\(T \+ 1, N, H\): it includes h0"),
     ],
 )
 def test_forward_rejects(wrong, message):
@@ -151,6 +154,7 @@ def test_time_major_accepts_reference(capsys):
     [
         (lambda X: X.reshape(X.shape[1], X.shape[0], X.shape[2]), "uses reshape"),
         (lambda X: X, r"expected \(L, N, F\)"),
+        (lambda X: X.T, r"\(F, L, N\): X.T reverses all three axes"),
         (lambda X: X.transpose(1, 0, 2)[::-1], "wrong values"),
     ],
 )

@@ -37,6 +37,20 @@ def make_jordan(feed="y", carry=True, transpose=False, use_b_h=True, use_b_y=Tru
     return jordan_forward
 
 
+def jordan_variant(squash_y=False, keep="y"):
+    def jordan_forward(x, y0, W_xh, W_yh, b_h, W_hy, b_y):
+        y, out = y0, []
+        for t in range(len(x)):
+            h = np.tanh(x[t] @ W_xh.T + y @ W_yh.T + b_h)
+            y_prev, y = y, h @ W_hy.T + b_y
+            if squash_y:
+                y = np.tanh(y)
+            out.append({"y": y, "h": h, "y_prev": y_prev}[keep])
+        return np.stack(out)
+
+    return jordan_forward
+
+
 def test_jordan_accepts_reference(capsys):
     check_jordan_forward(make_jordan())
     assert "jordan_forward: all checks passed" in capsys.readouterr().out
@@ -51,6 +65,9 @@ def test_jordan_accepts_reference(capsys):
         (make_jordan(use_b_h=False), "ignores the bias b_h"),
         (make_jordan(use_b_y=False), "ignores the output bias b_y"),
         (make_jordan(use_y0=False), "ignores y0"),
+        (jordan_variant(squash_y=True), "applies a tanh to the output"),
+        (jordan_variant(keep="h"), "returns the hidden states h_t"),
+        (jordan_variant(keep="y_prev"), r"ys\[0\] should be y_1, not y0"),
         (lambda *a: make_jordan()(*a)[-1], r"expected \(T, N, O\)"),
         (lambda *a: make_jordan()(*a) * 1.001, "wrong values"),
     ],
@@ -86,6 +103,13 @@ def bidir_stacked(*args):
     return np.stack([out[..., :H], out[..., H:]])
 
 
+def bidir_flips_outputs_only(x, W_xh_f, W_hh_f, b_f, W_xh_b, W_hh_b, b_b):
+    z = np.zeros((x.shape[1], W_hh_f.shape[0]))
+    fwd = rnn_forward(x, z, W_xh_f, W_hh_f, b_f)
+    bwd = rnn_forward(x, z, W_xh_b, W_hh_b, b_b)[::-1]  # runs over x forwards, then flips the states
+    return np.concatenate([fwd, bwd], axis=-1)
+
+
 @pytest.mark.parametrize(
     "wrong, message",
     [
@@ -95,6 +119,8 @@ def bidir_stacked(*args):
         (make_bidir(same_weights=True), "forward weights for both"),
         (lambda *a: make_bidir()(*a)[..., :5], "one direction only"),
         (bidir_stacked, "along the last axis"),
+        (lambda *a: np.stack(np.split(make_bidir()(*a), 2, axis=-1), axis=2), "along the last axis"),
+        (bidir_flips_outputs_only, "reverses the backward RNN's outputs but not its input"),
         (lambda *a: make_bidir()(*a)[:, 0], r"expected \(T, N, 2H\)"),
     ],
 )
@@ -136,6 +162,14 @@ def stacked_first_steps(x, layers):
     return inp, np.stack(firsts)
 
 
+def stacked_all_read_x(x, layers):
+    finals = []
+    for W_xh, W_hh, b_h in layers:
+        out = rnn_forward(x, np.zeros((x.shape[1], W_hh.shape[0])), W_xh, W_hh, b_h)
+        finals.append(out[-1])
+    return out, np.stack(finals)
+
+
 def test_stacked_accepts_reference(capsys):
     check_stacked_rnn_forward(stacked_ok)
     assert "stacked_rnn_forward: all checks passed" in capsys.readouterr().out
@@ -148,6 +182,7 @@ def test_stacked_accepts_reference(capsys):
         (stacked_top_only, r"final state of \*every\* layer"),
         (stacked_reversed_hn, "reverse order"),
         (stacked_first_steps, r"\*first\* step"),
+        (stacked_all_read_x, r"every layer of your code reads x.*\(T, N, H\) of layer ℓ - 1"),
         (lambda x, layers: stacked_ok(x, layers)[0], "pair"),
         (lambda x, layers: (stacked_ok(x, layers)[0][-1], stacked_ok(x, layers)[1]), r"expected \(T, N, H\)"),
     ],

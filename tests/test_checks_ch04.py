@@ -64,6 +64,26 @@ def step_nan(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
     return dx * np.nan, dh_prev, dW_xh, dW_hh, db_h
 
 
+def step_tanh_of_h_t(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = (1 - np.tanh(h_t) ** 2) * dh_t
+    return da @ W_xh, da @ W_hh, da.T @ x_t, da.T @ h_prev, da.sum(axis=0)
+
+
+def step_pairs_h_t(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = (1 - h_t**2) * dh_t
+    return da @ W_xh, da @ W_hh, da.T @ x_t, da.T @ h_t, da.sum(axis=0)
+
+
+def step_mean_over_batch(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = (1 - h_t**2) * dh_t
+    return da @ W_xh, da @ W_hh, da.T @ x_t / len(x_t), da.T @ h_prev / len(x_t), da.mean(axis=0)
+
+
+def step_dx_uses_W_xh_T(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = (1 - h_t**2) * dh_t
+    return da @ W_xh.T, da @ W_hh, da.T @ x_t, da.T @ h_prev, da.sum(axis=0)
+
+
 def test_step_accepts_reference(capsys):
     ch04.check_rnn_step_backward(step_ok)
     assert "rnn_step_backward: all checks passed" in capsys.readouterr().out
@@ -82,6 +102,10 @@ def test_step_accepts_reference(capsys):
         (step_returns_none, "returned None"),
         (step_returns_four, "tuple of 5 arrays"),
         (step_nan, "dx_t contains 12 NaN"),
+        (step_tanh_of_h_t, r"applies tanh to h_t again.*1 - h_t\*\*2"),
+        (step_pairs_h_t, r"pairs da with h_t; dW_hh needs the state that W_hh multiplied"),
+        (step_mean_over_batch, "averages the weight gradients over the batch"),
+        (step_dx_uses_W_xh_T, r"rnn_step_backward raised a shape mismatch \(matmul.*sends back `da @ W_xh`"),
     ],
 )
 def test_step_rejects_mistake(fn, message):
@@ -101,7 +125,7 @@ def test_step_not_implemented_propagates():
 
 
 def make_backward(upstream="both", keep="all", deriv=True, W_hh_T=False, h_prev_of="ok", in_place=False, k=None,
-                  align="start", zero_dh0=False):
+                  align="start", zero_dh0=False, forward_in_time=False):
     """A student's rnn_backward, with the selected mistake written the way a student would write it."""
 
     def rnn_backward(dhs, x, h0, hs, W_xh, W_hh, *maybe_k):
@@ -110,7 +134,7 @@ def make_backward(upstream="both", keep="all", deriv=True, W_hh_T=False, h_prev_
         dx = np.zeros_like(x)
         dW_xh, dW_hh, db_h = np.zeros_like(W_xh), np.zeros_like(W_hh), np.zeros(W_hh.shape[0])
         dh_next = np.zeros_like(h0)
-        for t in reversed(range(T)):
+        for t in range(T) if forward_in_time else reversed(range(T)):
             if in_place:
                 dhs[t] += dh_next
                 dh = dhs[t]
@@ -126,7 +150,10 @@ def make_backward(upstream="both", keep="all", deriv=True, W_hh_T=False, h_prev_
                 h_prev = hs[t - 1]
             else:
                 h_prev = hs[t]
-            da = (1 - hs[t] ** 2) * dh if deriv else dh
+            if deriv == "tanh_h":
+                da = (1 - np.tanh(hs[t]) ** 2) * dh
+            else:
+                da = (1 - hs[t] ** 2) * dh if deriv else dh
             dx[t] = da @ W_xh
             if keep == "all":
                 dW_xh += da.T @ x[t]
@@ -164,6 +191,9 @@ def test_backward_accepts_reference(capsys):
         ({"W_hh_T": True}, "transposed weight"),
         ({"h_prev_of": "wrap"}, r"hs\[-1\]"),
         ({"h_prev_of": "same"}, "pairs da_t with h_t"),
+        ({"forward_in_time": True}, "runs t forwards from 0; backpropagation runs t from T - 1 down to 0"),
+        ({"deriv": "tanh_h"}, r"applies tanh to hs\[t\] again"),
+        ({"zero_dh0": True}, r"returns dh0 = 0: the gradient that reaches step 0 goes on into h0"),
     ],
 )
 def test_backward_rejects_mistake(kwargs, message):
@@ -292,6 +322,16 @@ def numgrad_flat(f, x, h=1e-5):
     return numgrad_ok(f, x, h).ravel()
 
 
+def numgrad_row_at_a_time(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    for i in range(len(x)):  # walks the first axis only: x[i] is a whole row
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[i] += h
+        x_minus[i] -= h
+        grad[i] = (f(x_plus) - f(x_minus)) / (2 * h)
+    return grad
+
+
 def test_numerical_gradient_accepts_reference(capsys):
     ch04.check_numerical_gradient(numgrad_ok)
     ch04.check_numerical_gradient(numgrad_ok_add_subtract)
@@ -305,6 +345,7 @@ def test_numerical_gradient_accepts_reference(capsys):
         (numgrad_wrong_divisor, "divides by the wrong step"),
         (numgrad_not_restoring, "does not restore x"),
         (numgrad_all_at_once, "perturbs every entry at once"),
+        (numgrad_row_at_a_time, r"perturbs a whole row x\[i\] at a time.*np.ndindex"),
         (numgrad_flat, r"grad has shape \(12,\); expected x.shape = \(3, 4\)"),
         (lambda f, x, h: None, "grad is None"),
         (lambda f, x, h: np.full(x.shape, np.nan), "grad contains 12 NaN"),

@@ -60,6 +60,26 @@ def test_jacobian_norms_also_accepts_the_transposed_gradient_form():
     check_jacobian_norms(gradient_form)
 
 
+def _jn_columns_scaled(hs, W_hh):
+    T = hs.shape[0] - 1
+    J = np.eye(W_hh.shape[0])
+    norms = []
+    for k in range(1, T + 1):
+        J = J @ ((1 - hs[T - k + 1] ** 2) * W_hh)  # broadcasts along rows: scales the columns
+        norms.append(np.linalg.norm(J, 2))
+    return np.array(norms)
+
+
+def _jn_spectral_radius(hs, W_hh):
+    T = hs.shape[0] - 1
+    J = np.eye(W_hh.shape[0])
+    norms = []
+    for k in range(1, T + 1):
+        J = J @ (np.diag(1 - hs[T - k + 1] ** 2) @ W_hh)
+        norms.append(np.max(np.abs(np.linalg.eigvals(J))))
+    return np.array(norms)
+
+
 @pytest.mark.parametrize(
     "wrong, message",
     [
@@ -69,6 +89,8 @@ def test_jacobian_norms_also_accepts_the_transposed_gradient_form():
         (_jn_variant(transpose=True), "W_hh transposed"),
         (_jn_variant(norm="fro"), "Frobenius"),
         (lambda hs, W: jacobian_norms(hs, W)[::-1], "reverse order"),
+        (_jn_columns_scaled, r"scales the columns of W_hh.*\(1 - h_t\*\*2\)\[:, None\] \* W_hh"),
+        (_jn_spectral_radius, r"spectral radius\) instead of the spectral norm"),
         (lambda hs, W: np.concatenate([[1.0], jacobian_norms(hs, W)]), r"shape \(7,\); expected \(T,\)"),
         (lambda hs, W: jacobian_norms(hs, W)[:, None], r"expected \(T,\)"),
         (lambda hs, W: None, "None"),
@@ -132,6 +154,30 @@ def _in_place(grads, max_norm):
     return grads
 
 
+def _global_norm(grads):
+    return np.sqrt(sum(np.sum(g**2) for g in grads))
+
+
+def _inverted_factor(grads, max_norm):
+    total = _global_norm(grads)
+    return [g * (total / max_norm) for g in grads] if total > max_norm else [g.copy() for g in grads]
+
+
+def _unit_norm(grads, max_norm):
+    total = _global_norm(grads)
+    return [g / total for g in grads] if total > max_norm else [g.copy() for g in grads]
+
+
+def _squared_norm(grads, max_norm):
+    total = sum(np.sum(g**2) for g in grads)
+    return [g * (max_norm / total) for g in grads] if total > max_norm else [g.copy() for g in grads]
+
+
+def _summed_norms(grads, max_norm):
+    total = sum(np.linalg.norm(g) for g in grads)
+    return [g * (max_norm / total) for g in grads] if total > max_norm else [g.copy() for g in grads]
+
+
 @pytest.mark.parametrize(
     "wrong, message",
     [
@@ -139,6 +185,10 @@ def _in_place(grads, max_norm):
         (_per_array, "each array's own norm instead of the global norm"),
         (_always_scale, "scales up small gradients"),
         (_in_place, "in place"),
+        (_inverted_factor, r"inverts the factor: scale by max_norm / norm"),
+        (_unit_norm, "divides by the norm only, which makes the norm 1"),
+        (_squared_norm, r"uses the squared norm sum\(g\*\*2\)"),
+        (_summed_norms, "adds the arrays' norms"),
         (lambda grads, c: None, "None"),
         (lambda grads, c: np.concatenate([g.ravel() for g in grads]), "list of 3 arrays"),
         (lambda grads, c: clip_grad_norm(grads, c)[:2], "returned 2 arrays"),
@@ -168,6 +218,8 @@ def test_clip_grad_value_accepts_reference(capsys):
     [
         (lambda grads, c: [np.minimum(g, c) for g in grads], "only from above"),
         (clip_grad_norm, "rescales by the global norm"),
+        (lambda grads, c: [np.clip(g, 0.0, c) for g in grads], r"clips negative elements to 0"),
+        (lambda grads, c: [np.sign(g) * c for g in grads], r"sets every element to ±clip_value"),
         (lambda grads, c: [np.clip(g, -c, c, out=g) for g in grads], "in place"),
         (lambda grads, c: None, "None"),
         (lambda grads, c: [g.T for g in clip_grad_value(grads, c)], "shape"),
@@ -190,9 +242,9 @@ def cliff_dE_db(w, b, T):
     return 2 * (y - 0.7) * y * (1 - y) * dx_db
 
 
-def _cliff(update="right", output_prime=True, steps=0):
+def _cliff(update="right", output_prime=True, steps=0, d0=0.0, dE_dy=lambda y: 2 * (y - 0.7)):
     def f(w, b, T):
-        x, d = 0.5, 0.0
+        x, d = 0.5, d0
         for _ in range(T + steps):
             s = sigmoid(x)
             if update == "no_prime":
@@ -207,7 +259,7 @@ def _cliff(update="right", output_prime=True, steps=0):
                 d = w * s * (1 - s) * d + 1.0
             x = w * s + b
         y = sigmoid(x)
-        return 2 * (y - 0.7) * (y * (1 - y) if output_prime else 1.0) * d
+        return dE_dy(y) * (y * (1 - y) if output_prime else 1.0) * d
 
     return f
 
@@ -229,7 +281,10 @@ def test_cliff_accepts_reference(capsys):
         (lambda w, b, T: None, "None"),
         (lambda w, b, T: float("nan"), "NaN"),
         (lambda w, b, T: np.array([1.0, 2.0]), "single number"),
-        (lambda w, b, T: -cliff_dE_db(w, b, T), "wrong values"),
+        (_cliff(d0=1.0), r"starts from dx_0/db = 1; x_0 = 0.5 is a constant"),
+        (_cliff(dE_dy=lambda y: 2 * (0.7 - y)), r"sign of dE/dy flipped"),
+        (_cliff(dE_dy=lambda y: y - 0.7), r"drops the factor 2"),
+        (lambda w, b, T: 1.01 * cliff_dE_db(w, b, T), "wrong values"),
     ],
 )
 def test_cliff_names_mistakes(wrong, message):

@@ -14,17 +14,20 @@ def sigmoid(a):
 # ---------------------------------------------------------------- lstm_cell_forward
 
 
-def make_cell(*, concat="hx", cand=np.tanh, keep_c=True, squash=np.tanh, swap_fi=False, read_prev=False, ret="hc"):
+def make_cell(*, concat="hx", cand=np.tanh, keep_c=True, squash=np.tanh, swap_fi=False, read_prev=False, ret="hc",
+              gate=sigmoid, write="i*c", o_inside=False, axis=1):
     def lstm_cell_forward(x_t, h_prev, c_prev, p):
-        z = np.concatenate([h_prev, x_t] if concat == "hx" else [x_t, h_prev], axis=1)
-        f_t = sigmoid(z @ p["W_f"].T + p["b_f"])
-        i_t = sigmoid(z @ p["W_i"].T + p["b_i"])
+        z = np.concatenate([h_prev, x_t] if concat == "hx" else [x_t, h_prev], axis=axis)
+        f_t = gate(z @ p["W_f"].T + p["b_f"])
+        i_t = gate(z @ p["W_i"].T + p["b_i"])
         if swap_fi:
             f_t, i_t = i_t, f_t
         c_tilde = cand(z @ p["W_c"].T + p["b_c"])
-        o_t = sigmoid(z @ p["W_o"].T + p["b_o"])
-        c_t = (f_t * c_prev if keep_c else 0.0) + i_t * c_tilde
-        h_t = o_t * squash(c_prev if read_prev else c_t)
+        o_t = gate(z @ p["W_o"].T + p["b_o"])
+        written = {"i*c": i_t * c_tilde, "i+c": i_t + c_tilde, "c": c_tilde}[write]
+        c_t = (f_t * c_prev if keep_c else 0.0) + written
+        c_read = c_prev if read_prev else c_t
+        h_t = squash(o_t * c_read) if o_inside else o_t * squash(c_read)
         return {"hc": (h_t, c_t), "ch": (c_t, h_t), "h": h_t, "T": (h_t.T, c_t.T)}[ret]
 
     return lstm_cell_forward
@@ -45,6 +48,11 @@ def test_cell_accepts_reference(capsys):
         (make_cell(swap_fi=True), "mixes up the forget and input gates"),
         (make_cell(read_prev=True), r"uses tanh\(c_prev\)"),
         (make_cell(ret="ch"), r"returns \(c_next, h_next\)"),
+        (make_cell(gate=np.tanh), r"uses tanh for the gates"),
+        (make_cell(write="i+c"), r"adds i_t and c_tilde"),
+        (make_cell(write="c"), r"forgets the input gate"),
+        (make_cell(o_inside=True), r"puts the output gate inside the tanh"),
+        (make_cell(axis=0), r"shape mismatch in np.concatenate .*axis=1\)`, giving \(N, H \+ D\)"),
         (make_cell(ret="h"), r"should return a pair \(h_next, c_next\)"),
         (make_cell(ret="T"), r"h_next has shape \(4, 2\); expected \(N, H\) = \(2, 4\) \(it looks transposed\)"),
     ],
@@ -237,6 +245,8 @@ def test_num_params_reference_matches_torch():
         (lambda D, H, L=1: count(D, H, L, biases=1), "counts one bias per gate"),
         (lambda D, H, L=1: count(D, H, L, deep="D"), "uses D as the input size of every layer"),
         (lambda D, H, L=1: count(D, H, 1), "ignores num_layers"),
+        (lambda D, H, L=1: count(D, H, L, gates=3), "counts three gates, as in a GRU"),
+        (lambda D, H, L=1: count(D, H, L, biases=0), "counts no biases"),
         (lambda D, H, L=1: count(D, H, L) + 1, r"lstm_num_params\(1, 1, 1\) = 17; nn.LSTM\(1, 1, num_layers=1\) has 16"),
         (lambda D, H, L=1: None, "is None"),
         (lambda D, H, L=1: [count(D, H, L)] * 2, "should be a single number"),

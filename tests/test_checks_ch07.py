@@ -12,12 +12,13 @@ from rnnbook.checks.ch07 import sigmoid
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _backward(dh_next, dc_next, cache, *, dc_mode="ok", slices="ok", inplace=False, d_tanh="ok"):
+def _backward(dh_next, dc_next, cache, *, dc_mode="ok", slices="ok", inplace=False, d_tanh="ok", da_mode="ok",
+              dc_prev_mode="ok"):
     x_t, h_prev, c_prev, i_t, f_t, c_tilde, o_t, c_t, W = cache
     H = h_prev.shape[1]
     tanh_c = np.tanh(c_t)
     dtanh = 1 - c_t**2 if d_tanh == "c" else 1 - tanh_c**2
-    do = dh_next * tanh_c
+    do = dh_next * (c_t if da_mode == "do_c" else tanh_c)
     if inplace:
         dc = dc_next
         dc += dh_next * o_t * dtanh  # mutates the caller's upstream gradient
@@ -27,9 +28,18 @@ def _backward(dh_next, dc_next, cache, *, dc_mode="ok", slices="ok", inplace=Fal
         dc = dc_next
     else:
         dc = dc_next + dh_next * o_t * dtanh
-    da = np.concatenate(
-        [dc * c_tilde * i_t * (1 - i_t), dc * c_prev * f_t * (1 - f_t), dc * i_t * (1 - c_tilde**2),
-         do * o_t * (1 - o_t)], axis=1)
+    di, df, dg = dc * c_tilde, dc * c_prev, dc * i_t
+    if da_mode == "no_sigmoid":
+        blocks = [di, df, dg * (1 - c_tilde**2), do]
+    elif da_mode == "no_tanh_g":
+        blocks = [di * i_t * (1 - i_t), df * f_t * (1 - f_t), dg, do * o_t * (1 - o_t)]
+    elif da_mode == "fi":
+        blocks = [df * f_t * (1 - f_t), di * i_t * (1 - i_t), dg * (1 - c_tilde**2), do * o_t * (1 - o_t)]
+    elif da_mode == "g_plus":  # an unnamed slip in one block: 1 + c_tilde**2
+        blocks = [di * i_t * (1 - i_t), df * f_t * (1 - f_t), dg * (1 + c_tilde**2), do * o_t * (1 - o_t)]
+    else:
+        blocks = [di * i_t * (1 - i_t), df * f_t * (1 - f_t), dg * (1 - c_tilde**2), do * o_t * (1 - o_t)]
+    da = np.concatenate(blocks, axis=1)
     z = np.concatenate([h_prev, x_t], axis=1)
     dz = da @ W
     if slices == "swapped":
@@ -38,7 +48,8 @@ def _backward(dh_next, dc_next, cache, *, dc_mode="ok", slices="ok", inplace=Fal
         dh_prev, dx = dz[:, -H:], dz[:, : dz.shape[1] - H]
     else:
         dh_prev, dx = dz[:, :H], dz[:, H:]
-    return dx, dh_prev, dc * f_t, da.T @ z, da.sum(axis=0)
+    dc_prev = dc.copy() if dc_prev_mode == "no_f" else dc * f_t
+    return dx, dh_prev, dc_prev, da.T @ z, da.sum(axis=0)
 
 
 def test_backward_accepts_reference(capsys):
@@ -73,6 +84,34 @@ def test_backward_rejects_missing_tanh_path():
 def test_backward_rejects_tanh_derivative_of_c():
     with pytest.raises(CheckFailed, match=r"1 - c_t\*\*2"):
         C.check_lstm_step_backward(lambda *a: _backward(*a, d_tanh="c"))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"da_mode": "no_sigmoid"}, r"forgets the sigmoid derivative of the gates: da_i = di \* i_t \* \(1 - i_t\)"),
+        ({"da_mode": "no_tanh_g"}, r"forgets the tanh derivative of the candidate"),
+        ({"da_mode": "fi"}, r"stacks the gate gradients as \[f \| i \| g \| o\]"),
+        ({"da_mode": "do_c"}, r"uses c_t in the output gate's gradient"),
+        ({"da_mode": "g_plus"}, r"db is wrong in rows 2H:3H, the gradient of the g gate's pre-activation"),
+        ({"dc_prev_mode": "no_f"}, r"does not multiply by f_t.*dc_prev = dc \* f_t"),
+    ],
+)
+def test_backward_names_gate_mistakes(kwargs, message):
+    with pytest.raises(CheckFailed, match=message):
+        C.check_lstm_step_backward(lambda *a: _backward(*a, **kwargs))
+
+
+def test_backward_shape_mismatch_is_one_line_about_the_backward_products():
+    def transposed_slice(dh_next, dc_next, cache):
+        dx, dh_prev, dc_prev, dW, db = _backward(dh_next, dc_next, cache)
+        H = cache[1].shape[1]
+        da = np.concatenate([np.ones_like(dh_next)] * 4, axis=1)
+        return dx, da @ cache[-1][:, :H].T, dc_prev, dW, db  # (N, 4H) @ (H, 4H): a shape mismatch
+
+    with pytest.raises(CheckFailed, match=r"raised a shape mismatch .*dh_prev = da @ W\[:, :H\]") as info:
+        C.check_lstm_step_backward(transposed_slice)
+    assert "\n" not in str(info.value)
 
 
 def test_backward_rejects_in_place_mutation_of_upstream_gradient():
@@ -190,6 +229,27 @@ def test_gru_rejects_bias_outside_reset():
         C.check_gru_cell_forward(outside)
 
 
+def test_gru_rejects_missing_reset_r_n_z_order_and_missing_bias_hh():
+    def no_reset(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+        H = h_prev.shape[1]
+        gi, gh = x_t @ W_ih.T + b_ih, h_prev @ W_hh.T + b_hh
+        z = sigmoid(gi[:, H : 2 * H] + gh[:, H : 2 * H])
+        n = np.tanh(gi[:, 2 * H :] + gh[:, 2 * H :])
+        return (1 - z) * n + z * h_prev
+
+    def r_n_z(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+        H = h_prev.shape[1]
+        perm = np.r_[0:H, 2 * H : 3 * H, H : 2 * H]  # reads [r | n | z]
+        return _gru(x_t, h_prev, W_ih[perm], W_hh[perm], b_ih[perm], b_hh[perm])
+
+    with pytest.raises(CheckFailed, match="never applies the reset gate"):
+        C.check_gru_cell_forward(no_reset)
+    with pytest.raises(CheckFailed, match=r"reads the blocks as \[r \| n \| z\]"):
+        C.check_gru_cell_forward(r_n_z)
+    with pytest.raises(CheckFailed, match="uses only bias_ih"):
+        C.check_gru_cell_forward(lambda *a: _gru(*a[:5], np.zeros_like(a[5])))
+
+
 def test_gru_rejects_shape_none_nan():
     with pytest.raises(CheckFailed, match=r"h_next has shape \(4, 3\); expected \(N, H\) = \(3, 4\)"):
         C.check_gru_cell_forward(lambda *a: _gru(*a).T)
@@ -262,6 +322,8 @@ def test_last_valid_accepts_reference(capsys):
         (lambda hs, L: hs[0], r"takes the first step"),
         (lambda hs, L: hs[L - 1, np.arange(hs.shape[1])].T, r"expected \(N, H\)"),
         (lambda hs, L: None, "is None"),
+        (lambda hs, L: hs[L - 1], r"\(N, N, H\): hs\[lengths - 1\] picks whole time steps"),
+        (lambda hs, L: hs[:, L - 1], r"raised IndexError .*hs is \(T, N, H\), time first"),
     ],
 )
 def test_last_valid_rejects(wrong, message):

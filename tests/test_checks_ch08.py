@@ -38,6 +38,16 @@ def test_tempered_probs_accepts_power_then_renormalise():
     check_tempered_probs(power)
 
 
+def _row_sum_without_keepdims(logits, tau):
+    e = np.exp(logits / tau - (logits / tau).max(axis=1, keepdims=True))
+    return e / e.sum(axis=1)  # (N, K) / (N,): a broadcast error
+
+
+def _whole_array_sum(logits, tau):
+    e = np.exp(logits / tau - (logits / tau).max(axis=1, keepdims=True))
+    return e / e.sum()
+
+
 @pytest.mark.parametrize(
     "wrong, message",
     [
@@ -54,6 +64,9 @@ def test_tempered_probs_accepts_power_then_renormalise():
         (lambda l, tau: softmax(l / tau) * np.nan, "NaN"),
         (lambda l, tau: np.exp(l / tau) / np.exp(l / tau).sum(axis=-1, keepdims=True), "exp overflowed"),
         (lambda l, tau: softmax(l / tau) * 1.5, "do not sum to 1"),
+        (_row_sum_without_keepdims, r"shape mismatch .*keepdims=True"),
+        (_whole_array_sum, "divides by the sum of the whole array"),
+        (lambda l, tau: np.log(softmax(l / tau)), r"returns log-probabilities \(a log-softmax\)"),
     ],
 )
 def test_tempered_probs_rejects_mistakes(wrong, message):
@@ -98,7 +111,9 @@ def test_sample_accepts_inverse_cdf():
         (lambda l, tau, n, rng: rng.choice(len(l), size=n, p=softmax(l)), "tau is ignored"),
         (lambda l, tau, n, rng: rng.choice(len(l), size=n, p=softmax(l * tau)), "divide the logits by tau"),
         (lambda l, tau, n, rng: np.random.choice(len(l), size=n, p=softmax(l / tau)), "global generator"),
-        (lambda l, tau, n, rng: rng.choice(len(l), size=n), "do not match"),
+        (lambda l, tau, n, rng: rng.choice(len(l), size=n), "the frequencies are uniform"),
+        (lambda l, tau, n, rng: np.full(n, np.argmax(l)), "every draw is character 0"),
+        (lambda l, tau, n, rng: rng.choice(len(l), size=n, p=softmax(l / tau))[::-1] % 2 * 3, "do not match"),
         (lambda l, tau, n, rng: rng.choice(len(l), size=(n, 1), p=softmax(l / tau)), r"expected \(n,\)"),
         (lambda l, tau, n, rng: rng.choice(len(l), size=n, p=softmax(l / tau)) + 1, "integer character indices"),
         (lambda l, tau, n, rng: None, "is None"),
@@ -126,6 +141,7 @@ def test_perplexity_accepts_reference(capsys):
         (lambda losses: np.exp(np.sum(losses)), "summed loss"),
         (lambda losses: np.mean(losses), "returns the mean loss itself"),
         (lambda losses: np.exp(-np.mean(losses)), "exp\\(-loss\\)"),
+        (lambda losses: 1 / np.mean(np.exp(-losses)), "inverts the mean probability"),
         (lambda losses: np.exp(losses), "single number"),
         (lambda losses: None, "is None"),
         (lambda losses: float("nan"), "NaN"),
@@ -150,6 +166,9 @@ def test_bits_per_char_accepts_reference(capsys):
         (lambda losses: np.mean(losses) / np.log(10), "divides by ln 10: log base confusion"),
         (lambda losses: np.mean(losses), "returns the loss in nats"),
         (lambda losses: np.sum(losses) / np.log(2), "sums the per-character losses"),
+        (lambda losses: np.mean(np.log2(losses)), "takes log2 of each loss: log base confusion"),
+        (lambda losses: np.exp(np.mean(losses)), r"returns the perplexity exp\(mean loss\)"),
+        (lambda losses: 2 ** np.mean(losses), r"computes 2 \*\* \(mean loss\)"),
         (lambda losses: None, "is None"),
         (lambda losses: losses / np.log(2), "single number"),
     ],
@@ -186,6 +205,7 @@ def _prefix_only(s):
         (lambda s: None, "returned None"),
         (lambda s: int(reber.is_embedded_reber(s)), "returned int; expected True or False"),
         (lambda s: False, "expected True"),
+        (lambda s: s[1] in "TP" and reber.is_embedded_reber(s), r"is_embedded_reber\(''\) raised IndexError"),
     ],
 )
 def test_is_embedded_reber_rejects_mistakes(wrong, message):

@@ -58,8 +58,17 @@ def _graph_wrong_answers(x, y, z):
         "uses 1 − s² as the local derivative of tanh; d tanh(s)/ds = 1 − tanh²(s)": graph_gradients(
             x, y, z, dtanh=lambda t, s: 1.0 - s**2
         ),
+        "uses sech(s) = 1/cosh(s) as the local derivative of tanh; it is sech²(s) = 1 − tanh²(s)": graph_gradients(
+            x, y, z, dtanh=lambda t, s: 1.0 / np.cosh(s)
+        ),
         "forgets the upstream gradient df/dt = y on the way into tanh (chain rule, case 1)": graph_gradients(
             x, y, z, upstream=1.0
+        ),
+        "forgets the local derivative ∂u/∂x = y of u = x·y (df_dx = df_ds · y)": np.array(
+            [right[2], right[1], right[2]]
+        ),
+        "forgets the local derivative ∂u/∂y = x of u = x·y on y's path through tanh (df_dy = t + df_ds · x)": np.array(
+            [right[0], right[2] + np.tanh(x * y + z), right[2]]
         ),
         "returns (df_dz, df_dy, df_dx); return them in the order (df_dx, df_dy, df_dz)": right[[2, 1, 0]],
         "returns (df_dy, df_dx, df_dz); return them in the order (df_dx, df_dy, df_dz)": right[[1, 0, 2]],
@@ -205,6 +214,17 @@ def check_value_tanh(Value) -> None:
     out.backward()
     ignores = "ignores out.grad: multiply the local derivative by the gradient arriving from above (chain rule, case 1)"
     _expect("a.grad for t = a.tanh(); out = t + t", _number("a.grad", a.grad), 2.0 * dt, {ignores: dt})
+
+    # 4. (a + b).tanh(): the gradient must go on past tanh's input, which needs tanh's input among its children
+    #    (backward() only visits nodes it reaches through the children).
+    a, b = Value(0.3), Value(0.5)
+    out = (a + b).tanh()
+    out.backward()
+    children = (
+        "does not pass tanh's input as a child of the new Value (`Value(t, (self,), 'tanh')`): backward() "
+        "reaches a node only through the children, so the gradient stops at a + b"
+    )
+    _expect("a.grad for out = (a + b).tanh()", _number("a.grad", a.grad), dt, {children: 0.0})
     passed("Value.tanh")
 
 
@@ -222,6 +242,17 @@ def _wavy(x):
 
 def _wavy_grad(x):
     return np.cos(x) * x**2 + 2.0 * x * np.sin(x)
+
+
+def _row_difference(f, x, h):
+    """The mistake `for i in range(len(x))`: each row x[i] is shifted as a whole, every entry of g[i] the same."""
+    g = np.zeros_like(x)
+    for i in range(len(x)):
+        xp, xm = x.copy(), x.copy()
+        xp[i] += h
+        xm[i] -= h
+        g[i] = (f(xp) - f(xm)) / (2 * h)
+    return g
 
 
 def _run_grad_check(grad_check, f, x, *args):
@@ -258,6 +289,8 @@ def check_grad_check(grad_check) -> None:
         "use the centred difference (f(x + h) - f(x - h)) / (2h)": _difference(_wavy, _X, h, "forward"),
         "uses a one-sided (backward) difference (f(x) - f(x - h)) / h, whose error is of order h; "
         "use the centred difference (f(x + h) - f(x - h)) / (2h)": _difference(_wavy, _X, h, "backward"),
+        "perturbs a whole row x[i] at a time (`for i in range(len(x))` walks only the first axis); "
+        "perturb one entry at a time with `for i in np.ndindex(x.shape)`": _row_difference(_wavy, _X, h),
     }
     hint_if_matches("the numerical gradient", got, wrong, rtol=1e-7, atol=1e-9)
     exact = _wavy_grad(_X)

@@ -54,6 +54,10 @@ def check_rnn_cell_forward(rnn_cell_forward) -> None:
             "ignores the bias b_h": _cell(x_t, h_prev, W_xh, W_hh, 0 * b_h),
             "ignores the previous hidden state h_prev (no recurrence)": _cell(x_t, 0 * h_prev, W_xh, W_hh, b_h),
             "forgets the tanh": x_t @ W_xh.T + h_prev @ W_hh.T + b_h,
+            "adds b_h after the tanh; the bias goes inside: tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b_h)": (
+                _cell(x_t, h_prev, W_xh, W_hh, 0 * b_h) + b_h
+            ),
+            "uses the sigmoid instead of tanh": 1.0 / (1.0 + np.exp(-(x_t @ W_xh.T + h_prev @ W_hh.T + b_h))),
         },
     )
     assert_close("h_t", got, expected)
@@ -74,6 +78,8 @@ def check_rnn_forward(rnn_forward) -> None:
         fail("hs has shape (N, H): return the hidden state of *every* step, stacked to (T, N, H)")
     if got.shape == (N, T, H):
         fail(f"hs has shape {got.shape}: stack the steps along axis 0, giving (T, N, H) = {(T, N, H)}")
+    if got.shape == (T + 1, N, H):
+        fail(f"hs has shape {got.shape} = (T + 1, N, H): it includes h0; keep only the T states after each x[t]")
     assert_shape("hs", got, (T, N, H), "(T, N, H)")
     expected = _forward(x, h0, W_xh, W_hh, b_h)
     zero_h0 = _forward(x, 0 * h0, W_xh, W_hh, b_h)
@@ -141,6 +147,11 @@ def check_to_time_major(to_time_major) -> None:
     n, L, F = 5, 3, 2
     X = np.arange(n * L * F, dtype=float).reshape(n, L, F)
     got = as_array("X_time_major", call(to_time_major, X))
+    if got.shape == (F, L, n):
+        fail(
+            f"X_time_major has shape {got.shape} = (F, L, N): X.T reverses all three axes; swap only the first "
+            "two, X.transpose(1, 0, 2)"
+        )
     assert_shape("X_time_major", got, (L, n, F), "(L, N, F)")
     hint_if_matches(
         "X_time_major",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import as_array, assert_close, assert_shape, call, fail, hint_if_matches, passed
+from .core import as_array, assert_close, assert_shape, call, fail, hint_if_matches, is_close, passed
 from .reference import rnn_forward as _rnn
 
 __all__ = [
@@ -24,13 +24,16 @@ N, D, H, T = 3, 4, 5, 6
 
 
 # ----------------------------------------------------------------------------- Jordan
-def _jordan(x, y0, W_xh, W_yh, b_h, W_hy, b_y, feed="y", carry=True):
+def _jordan(x, y0, W_xh, W_yh, b_h, W_hy, b_y, feed="y", carry=True, squash_y=False, keep="y"):
     y, h, ys = y0, np.zeros((x.shape[1], W_xh.shape[0])), []
     for t in range(x.shape[0]):
         context = {"y": y if carry else y0, "h": h}[feed]
+        y_prev = y
         h = np.tanh(x[t] @ W_xh.T + context @ W_yh.T + b_h)
         y = h @ W_hy.T + b_y
-        ys.append(y)
+        if squash_y:  # the mistake of putting a tanh on the (linear) output
+            y = np.tanh(y)
+        ys.append({"y": y, "h": h, "y_prev": y_prev}[keep])
     return np.stack(ys)
 
 
@@ -74,6 +77,11 @@ def check_jordan_forward(jordan_forward) -> None:
                 _jordan(*args, feed="h") if O == H else None
             ),
             "ignores y0 (it starts from zeros)": _jordan(x, 0 * y0, W_xh, W_yh, b_h, W_hy, b_y),
+            "applies a tanh to the output; y_t = W_hy h_t + b_y is linear": _jordan(*args, squash_y=True),
+            "returns the hidden states h_t; return the outputs y_t = W_hy h_t + b_y": (
+                _jordan(*args, keep="h") if O == H else None
+            ),
+            "stores the output fed back at each step (ys[0] should be y_1, not y0)": _jordan(*args, keep="y_prev"),
         }
         hint_if_matches("ys", got, {k: v for k, v in wrong.items() if v is not None})
         assert_close("ys", got, _jordan(*args))
@@ -99,7 +107,7 @@ def check_bidirectional_rnn_forward(bidirectional_rnn_forward) -> None:
     __tracebackhide__ = True
     x, (W_xh_f, W_hh_f, b_f, W_xh_b, W_hh_b, b_b) = _bidir_inputs()
     got = as_array("out", call(bidirectional_rnn_forward, x, W_xh_f, W_hh_f, b_f, W_xh_b, W_hh_b, b_b))
-    if got.shape == (2, T, N, H) or got.shape == (T, 2, N, H):
+    if got.shape in ((2, T, N, H), (T, 2, N, H), (T, N, 2, H)):
         fail(f"out has shape {got.shape}: concatenate the two directions along the last axis, giving (T, N, 2H)")
     if got.shape == (T, N, H):
         fail(f"out has shape {got.shape}: it holds one direction only; expected (T, N, 2H) = {(T, N, 2 * H)}")
@@ -117,6 +125,8 @@ def check_bidirectional_rnn_forward(bidirectional_rnn_forward) -> None:
             "never reverses the input for the backward direction (it runs forward twice)": np.concatenate(
                 [fwd, _rnn(x, z, W_xh_b, W_hh_b, b_b)], axis=-1
             ),
+            "reverses the backward RNN's outputs but not its input: run it on x[::-1], then flip its states "
+            "back": np.concatenate([fwd, _rnn(x, z, W_xh_b, W_hh_b, b_b)[::-1]], axis=-1),
             "puts the backward direction first; PyTorch's order is [forward | backward]": np.concatenate(
                 [bwd, fwd], axis=-1
             ),
@@ -130,6 +140,27 @@ def check_bidirectional_rnn_forward(bidirectional_rnn_forward) -> None:
 
 
 # ----------------------------------------------------------------------------- stacked
+def _check_layers_read_below(stacked_rnn_forward, rng) -> None:
+    """Feeding x to every layer crashes when D != H (layer 1's W_xh is (H, H)) with a message about transposes.
+
+    With D == H it runs, so a first case with square weights names that mistake instead.
+    """
+    __tracebackhide__ = True
+    x = rng.normal(size=(T, N, H))
+    layers = [tuple(rng.normal(0.0, 0.6, size=shape) for shape in [(H, H), (H, H), (H,)]) for _ in range(3)]
+    result = call(stacked_rnn_forward, x, layers)
+    if not isinstance(result, tuple) or len(result) != 2:
+        return  # the main case reports it
+    out = as_array("out", result[0])
+    z = np.zeros((N, H))
+    if is_close(out, _rnn(x, z, *layers[-1])) and not is_close(out, _rnn(_rnn(_rnn(x, z, *layers[0]), z, *layers[1]),
+                                                                    z, *layers[2])):
+        fail(
+            "out is wrong: it looks like every layer of your code reads x; layer ℓ ≥ 1 reads the hidden states "
+            "(T, N, H) of layer ℓ - 1 (so its W_xh is (H, H))"
+        )
+
+
 def check_stacked_rnn_forward(stacked_rnn_forward) -> None:
     """``stacked_rnn_forward(x, layers)`` returns ``(out, h_n)``: out (T, N, H) of the top layer, h_n (layers, N, H).
 
@@ -144,6 +175,7 @@ def check_stacked_rnn_forward(stacked_rnn_forward) -> None:
         d_in = D if i == 0 else H
         layers.append((rng.normal(0.0, 0.6, size=(H, d_in)), rng.normal(0.0, 0.6, size=(H, H)),
                        rng.normal(0.0, 0.6, size=H)))
+    _check_layers_read_below(stacked_rnn_forward, np.random.default_rng(16))
     result = call(stacked_rnn_forward, x, layers)
     if not isinstance(result, tuple) or len(result) != 2:
         fail("return a pair (out, h_n)")

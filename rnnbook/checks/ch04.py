@@ -46,7 +46,7 @@ def _weights(seed: int = 0):
 
 def _step_backward(dh_t, x_t, h_prev, h_t, W_xh, W_hh, deriv="h_t", W_hh_T=False, dW_hh_T=False):
     """The reference step (and its named mistakes, selected by the keyword arguments)."""
-    local = {"h_t": 1 - h_t**2, "h_prev": 1 - h_prev**2, "none": 1.0}[deriv]
+    local = {"h_t": 1 - h_t**2, "h_prev": 1 - h_prev**2, "none": 1.0, "tanh_h_t": 1 - np.tanh(h_t) ** 2}[deriv]
     da = local * dh_t
     dx_t = da @ W_xh
     dh_prev = da @ (W_hh.T if W_hh_T else W_hh)
@@ -70,13 +70,13 @@ def _cut_here(t, k, n_steps, align):
 
 
 def _backward(dhs, x, h0, hs, W_xh, W_hh, k=None, upstream="both", keep="all", h_prev_of="ok", align="start",
-              **step_kw):
+              forward_in_time=False, **step_kw):
     """The reference rnn_backward (k=None) or truncated backward (k chunks), and the named mistakes."""
     n_steps = x.shape[0]
     dx = np.zeros_like(x)
     dW_xh, dW_hh, db_h = np.zeros_like(W_xh), np.zeros_like(W_hh), np.zeros(W_hh.shape[0])
     dh_next = np.zeros_like(h0)
-    for t in reversed(range(n_steps)):
+    for t in range(n_steps) if forward_in_time else reversed(range(n_steps)):
         if upstream == "both":
             dh = dhs[t] + dh_next
         elif upstream == "no_next":
@@ -106,7 +106,19 @@ def _call(fn, fn_name, args: dict):
     if not callable(fn):
         fail(f"expected a function, got {type(fn).__name__}")
     passed_in = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
-    result = fn(*passed_in.values())
+    try:
+        result = fn(*passed_in.values())
+    except ValueError as exc:
+        # numpy's matmul/broadcast errors are cryptic; name the likely cause in one line.
+        msg = str(exc)
+        if "matmul" in msg or "not aligned" in msg or "could not be broadcast" in msg:
+            shapes = ", ".join(f"{name} {v.shape}" for name, v in args.items() if isinstance(v, np.ndarray))
+            fail(
+                f"{fn_name} raised a shape mismatch ({msg.splitlines()[0]}). The inputs have shapes {shapes}: "
+                "in the row layout the forward `x_t @ W_xh.T` sends back `da @ W_xh` (not W_xh.T) to x_t and "
+                "`da.T @ x_t` to W_xh; write down each result's shape before you multiply"
+            )
+        raise
     for name, before in args.items():
         if isinstance(before, np.ndarray) and not np.array_equal(before, passed_in[name]):
             extra = _IN_PLACE_HINT.get(name, "work on a copy (e.g. `a = a.copy()`)")
@@ -163,6 +175,12 @@ def check_rnn_step_backward(rnn_step_backward) -> None:
             _step_backward(*args.values(), W_hh_T=True),
         "computes a transposed weight gradient: dW_hh = da.T @ h_prev (not h_prev.T @ da)":
             _step_backward(*args.values(), dW_hh_T=True),
+        "applies tanh to h_t again: h_t is already tanh(a_t), so the derivative is 1 - h_t**2, not "
+        "1 - tanh(h_t)**2": _step_backward(*args.values(), deriv="tanh_h_t"),
+        "pairs da with h_t; dW_hh needs the state that W_hh multiplied, dW_hh = da.T @ h_prev":
+            _step_backward(dh_t, x_t, h_t, h_t, W_xh, W_hh),
+        "averages the weight gradients over the batch; sum them (no division by N)":
+            expected[:2] + tuple(g / N for g in expected[2:]),
     }
     _compare(got, expected, STEP_NAMES, shapes, mistakes)
     passed("rnn_step_backward")
@@ -201,6 +219,10 @@ def _sequence_mistakes(args, k=None):
             _backward(*a, k=k, h_prev_of="wrap"),
         "pairs da_t with h_t; dW_hh needs the *previous* state: dW_hh += da.T @ h_prev":
             _backward(*a, k=k, h_prev_of="same"),
+        "runs t forwards from 0; backpropagation runs t from T - 1 down to 0, so that the gradient from the "
+        "later steps is known when step t is processed": _backward(*a, k=k, forward_in_time=True),
+        "applies tanh to hs[t] again: hs[t] is already a tanh, so the derivative is 1 - hs[t]**2":
+            _backward(*a, k=k, deriv="tanh_h_t"),
     }
 
 
@@ -211,6 +233,9 @@ def check_rnn_backward(rnn_backward) -> None:
     got = _unpack("rnn_backward", _call(rnn_backward, "rnn_backward", args), SEQ_NAMES)
     expected = _backward(*args.values())
     mistakes = _sequence_mistakes(args)
+    mistakes["returns dh0 = 0: the gradient that reaches step 0 goes on into h0, dh0 = da_0 @ W_hh"] = (
+        expected[:1] + (np.zeros((N, H)),) + expected[2:]
+    )
     _compare(got, expected, SEQ_NAMES, SEQ_SHAPES, mistakes)
     passed("rnn_backward")
 
@@ -259,6 +284,17 @@ def _test_function():
 
 
 
+def _row_difference(f, x, eps):
+    """The mistake `for i in range(len(x))`: each row x[i] is shifted as a whole, every entry of g[i] the same."""
+    g = np.zeros_like(x)
+    for i in range(len(x)):
+        xp, xm = x.copy(), x.copy()
+        xp[i] += eps
+        xm[i] -= eps
+        g[i] = (f(xp) - f(xm)) / (2 * eps)
+    return g
+
+
 def check_numerical_gradient(numerical_gradient) -> None:
     """``numerical_gradient(f, x, eps)`` returns the centred-difference gradient of the scalar ``f`` at ``x``."""
     __tracebackhide__ = True
@@ -282,6 +318,8 @@ def check_numerical_gradient(numerical_gradient) -> None:
         "divides by the wrong step: the centred difference f(x + eps) - f(x - eps) spans 2 eps, not eps":
             _numeric(f, x, step, "divisor"),
         "perturbs every entry at once; perturb one entry x[i] at a time": np.full(x.shape, all_at_once),
+        "perturbs a whole row x[i] at a time (`for i in range(len(x))` walks only the first axis); perturb one "
+        "entry at a time with `for i in np.ndindex(x.shape)`": _row_difference(f, x, step),
     }, rtol=1e-7, atol=1e-10)
     assert_close("grad", got, expected, rtol=1e-7, atol=1e-9)
     passed("numerical_gradient")

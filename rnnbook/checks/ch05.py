@@ -41,10 +41,16 @@ def _jacobian_norms(hs, W_hh, *, order="right", factor="h_t", weight="W", norm=2
             D = np.diag(1.0 - hs[t] ** 2)
         elif factor == "h_prev":
             D = np.diag(1.0 - hs[t - 1] ** 2)
+        elif factor == "cols":  # (1 - h_t**2) * W_hh broadcasts along rows: it scales the *columns*, W diag(d)
+            D = np.eye(H)
+            W = W_hh * (1.0 - hs[t] ** 2)
         else:  # no tanh' at all: the linear RNN's Jacobian
             D = np.eye(H)
         J = J @ (D @ W) if order == "right" else (D @ W) @ J
-        out.append(np.linalg.norm(J, norm))
+        if norm == "radius":
+            out.append(np.max(np.abs(np.linalg.eigvals(J))))
+        else:
+            out.append(np.linalg.norm(J, norm))
     return np.array(out)
 
 
@@ -67,6 +73,10 @@ def check_jacobian_norms(jacobian_norms):
         "uses the Frobenius norm (np.linalg.norm's default for matrices) instead of the spectral norm (ord=2)":
             _jacobian_norms(hs, W_hh, norm="fro"),
         "returns the norms in reverse order: entry 0 should be k = 1": expected[::-1],
+        "scales the columns of W_hh: `(1 - h_t**2) * W_hh` broadcasts along the rows and gives W_hh diag(1 - h_t^2); "
+        "diag(1 - h_t^2) W_hh scales the rows, `(1 - h_t**2)[:, None] * W_hh`": _jacobian_norms(hs, W_hh, factor="cols"),
+        "uses the largest |eigenvalue| (the spectral radius) instead of the spectral norm, the largest singular "
+        "value: np.linalg.norm(J, 2)": _jacobian_norms(hs, W_hh, norm="radius"),
     })
     assert_close("norms", got, expected)
     passed("jacobian_norms")
@@ -122,6 +132,11 @@ def _clip_norm(grads, max_norm):
     return [g * scale for g in grads]
 
 
+def _clip_with_total(grads, max_norm, total):
+    """Clipping by norm with a wrongly computed ``total`` (a named mistake)."""
+    return [g * (max_norm / total) for g in grads] if total > max_norm else [g.copy() for g in grads]
+
+
 def check_clip_grad_norm(clip_grad_norm):
     """``clip_grad_norm(grads, max_norm)`` -> new list: all arrays scaled by one factor if the global norm > max_norm."""
     for scale, max_norm in ((5.0, 1.0), (0.5, 1.0), (3.0, 2.5)):
@@ -135,6 +150,20 @@ def check_clip_grad_norm(clip_grad_norm):
             "uses each array's own norm instead of the global norm over all arrays together":
                 [_clip_norm([g], max_norm)[0] for g in grads],
         }
+        total = np.sqrt(sum(np.sum(g**2) for g in grads))
+        if total > max_norm:
+            wrong["inverts the factor: scale by max_norm / norm (< 1), not norm / max_norm"] = [
+                g * (total / max_norm) for g in grads
+            ]
+            wrong["divides by the norm only, which makes the norm 1; multiply by max_norm / norm"] = [
+                g / total for g in grads
+            ]
+            wrong["uses the squared norm sum(g**2); the global norm is its square root"] = _clip_with_total(
+                grads, max_norm, sum(np.sum(g**2) for g in grads)
+            )
+            wrong["adds the arrays' norms; the global norm is sqrt of the sum of *all* squared entries"] = (
+                _clip_with_total(grads, max_norm, sum(np.linalg.norm(g) for g in grads))
+            )
         if scale < max_norm:
             total = np.sqrt(sum(np.sum(g**2) for g in grads))
             wrong["scales up small gradients: when the global norm is below max_norm, return them unchanged"] = [
@@ -158,6 +187,10 @@ def check_clip_grad_value(clip_grad_value):
             [np.minimum(g, clip_value) for g in grads]),
         "rescales by the global norm: clipping by value treats each element on its own": _flat(
             _clip_norm(grads, clip_value)),
+        "clips negative elements to 0; the range is [-clip_value, clip_value]": _flat(
+            [np.clip(g, 0.0, clip_value) for g in grads]),
+        "sets every element to ±clip_value; elements already inside [-clip_value, clip_value] stay as they are": _flat(
+            [np.sign(g) * clip_value for g in grads]),
     })
     assert_close("clipped gradients", _flat(got), _flat(expected))
     passed("clip_grad_value")
@@ -169,7 +202,7 @@ _CLIFF_CASES = ((5.0, -3.0, 10), (5.0, -2.0, 25), (3.0, -1.0, 7), (5.0, -2.615, 
 
 
 def _cliff_variant(w, b, T, mistake):
-    x, s = 0.5, 0.0
+    x, s = 0.5, (1.0 if mistake == "s0_one" else 0.0)
     for _ in range(T):
         sig = sigmoid(x)
         if mistake == "no_sigma_prime":
@@ -185,6 +218,10 @@ def _cliff_variant(w, b, T, mistake):
     y = sigmoid(x)
     if mistake == "no_output_sigma_prime":
         return 2.0 * (y - 0.7) * s
+    if mistake == "sign":
+        return 2.0 * (0.7 - y) * y * (1.0 - y) * s
+    if mistake == "no_two":
+        return (y - 0.7) * y * (1.0 - y) * s
     return 2.0 * (y - 0.7) * y * (1.0 - y) * s
 
 
@@ -207,6 +244,9 @@ def check_cliff_dE_db(cliff_dE_db):
         "so dx_t/db = w * sigmoid'(x_{t-1}) * dx_{t-1}/db + 1 must be carried through time": variant("last_step_only"),
         "evaluates sigmoid' at the new x_t instead of x_{t-1} (update the derivative before x)": variant("new_x"),
         "forgets sigmoid'(x_T) in dE/dx_T = 2 (sigmoid(x_T) - 0.7) sigmoid'(x_T)": variant("no_output_sigma_prime"),
+        "starts from dx_0/db = 1; x_0 = 0.5 is a constant, so s_0 = 0": variant("s0_one"),
+        "has the sign of dE/dy flipped: dE/dy = 2 (y - 0.7), not 2 (0.7 - y)": variant("sign"),
+        "drops the factor 2 of d(y - 0.7)^2/dy = 2 (y - 0.7)": variant("no_two"),
         "runs one step too few (T - 1 updates; x_T needs T)": np.array(
             [float(cliff_loss_and_grad(w, b, T - 1)[1]) for w, b, T in _CLIFF_CASES]),
         "runs one step too many (T + 1 updates; x_T needs T)": np.array(

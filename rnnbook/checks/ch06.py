@@ -47,19 +47,36 @@ def _params(seed: int = 0):
 
 
 def _cell(
-    x_t, h_prev, c_prev, p, *, x_first=False, cand=np.tanh, keep_c=True, squash=np.tanh, swap_fi=False, read_prev=False
+    x_t, h_prev, c_prev, p, *, x_first=False, cand=np.tanh, keep_c=True, squash=np.tanh, swap_fi=False, read_prev=False,
+    gate=_sigmoid, write="i*c", o_inside=False,
 ):
     """The reference cell, with switches that reproduce the named mistakes."""
     z = np.concatenate([x_t, h_prev] if x_first else [h_prev, x_t], axis=1)
-    f_t = _sigmoid(z @ p["W_f"].T + p["b_f"])
-    i_t = _sigmoid(z @ p["W_i"].T + p["b_i"])
+    f_t = gate(z @ p["W_f"].T + p["b_f"])
+    i_t = gate(z @ p["W_i"].T + p["b_i"])
     if swap_fi:
         f_t, i_t = i_t, f_t
     c_tilde = cand(z @ p["W_c"].T + p["b_c"])
-    o_t = _sigmoid(z @ p["W_o"].T + p["b_o"])
-    c_t = (f_t * c_prev if keep_c else 0.0) + i_t * c_tilde
-    h_t = o_t * squash(c_prev if read_prev else c_t)
+    o_t = gate(z @ p["W_o"].T + p["b_o"])
+    written = {"i*c": i_t * c_tilde, "i+c": i_t + c_tilde, "c": c_tilde}[write]
+    c_t = (f_t * c_prev if keep_c else 0.0) + written
+    c_read = c_prev if read_prev else c_t
+    h_t = squash(o_t * c_read) if o_inside else o_t * squash(c_read)
     return h_t, c_t
+
+
+def _call_cell(fn, *args, fn_name):
+    """``call``, plus one line for np.concatenate along the batch axis (z must be [h_prev, x_t] along axis 1)."""
+    __tracebackhide__ = True
+    try:
+        return call(fn, *args, fn_name=fn_name)
+    except ValueError as exc:
+        if "concatenation axis" in str(exc):
+            fail(
+                f"{fn_name} raised a shape mismatch in np.concatenate ({str(exc).splitlines()[0]}): z = [h_prev, x_t] "
+                "joins the features, `np.concatenate([h_prev, x_t], axis=1)`, giving (N, H + D)"
+            )
+        raise
 
 
 def _pair(name: str, got, first: str, second: str):
@@ -81,7 +98,7 @@ def check_lstm_cell_forward(lstm_cell_forward) -> None:
     x_t = rng.normal(size=(N, D))
     h_prev = rng.uniform(-0.9, 0.9, size=(N, H))
     c_prev = rng.uniform(-2.0, 2.0, size=(N, H))
-    got = call(lstm_cell_forward, x_t, h_prev, c_prev, p)
+    got = _call_cell(lstm_cell_forward, x_t, h_prev, c_prev, p, fn_name="lstm_cell_forward")
     h_next, c_next = _pair("lstm_cell_forward", got, "h_next", "c_next")
     assert_shape("h_next", h_next, (N, H), "(N, H)")
     assert_shape("c_next", c_next, (N, H), "(N, H)")
@@ -102,6 +119,15 @@ def check_lstm_cell_forward(lstm_cell_forward) -> None:
             )[1],
             "mixes up the forget and input gates (f_t uses W_f, b_f; i_t uses W_i, b_i)": _cell(
                 x_t, h_prev, c_prev, p, swap_fi=True
+            )[1],
+            "uses tanh for the gates; the gates f_t, i_t, o_t use the sigmoid, so that they lie in (0, 1)": _cell(
+                x_t, h_prev, c_prev, p, gate=np.tanh
+            )[1],
+            "adds i_t and c_tilde; the input gate multiplies the candidate: c_next = f_t * c_prev + i_t * c_tilde": (
+                _cell(x_t, h_prev, c_prev, p, write="i+c")[1]
+            ),
+            "forgets the input gate: c_next = f_t * c_prev + i_t * c_tilde, not f_t * c_prev + c_tilde": _cell(
+                x_t, h_prev, c_prev, p, write="c"
             )[1],
         },
     )
@@ -125,6 +151,9 @@ def check_lstm_cell_forward(lstm_cell_forward) -> None:
                 x_t, h_prev, c_prev, p, squash=lambda c: c
             )[0],
             "uses tanh(c_prev) instead of tanh(c_next)": _cell(x_t, h_prev, c_prev, p, read_prev=True)[0],
+            "puts the output gate inside the tanh; h_next = o_t * tanh(c_next), not tanh(o_t * c_next)": _cell(
+                x_t, h_prev, c_prev, p, o_inside=True
+            )[0],
         },
     )
     assert_close("h_next", h_next, h_ref)
@@ -148,7 +177,7 @@ def check_lstm_forward(lstm_forward) -> None:
     x = rng.normal(size=(T, N, D))
     h0 = rng.uniform(-0.9, 0.9, size=(N, H))
     c0 = rng.uniform(-2.0, 2.0, size=(N, H))
-    got = call(lstm_forward, x, h0, c0, p)
+    got = _call_cell(lstm_forward, x, h0, c0, p, fn_name="lstm_forward")
     hs, cs = _pair("lstm_forward", got, "hs", "cs")
     for name, arr in (("hs", hs), ("cs", cs)):
         if arr.shape == (N, H):
@@ -289,6 +318,10 @@ def check_lstm_num_params(lstm_num_params) -> None:
             _count(*s, deep_input="D") for s in _SIZES
         ],
         "ignores num_layers (counts one layer)": [_count(D_, H_, 1) for D_, H_, _ in _SIZES],
+        "counts three gates, as in a GRU; an LSTM has four (i, f, g, o)": [_count(*s, gates=3) for s in _SIZES],
+        "counts no biases; each gate has two, bias_ih and bias_hh, of H entries each": [
+            _count(*s, biases=0) for s in _SIZES
+        ],
     }
     for hint, values in wrong.items():
         if np.array_equal(got, np.array(values, dtype=float)):

@@ -15,7 +15,7 @@ import copy
 
 import numpy as np
 
-from .core import as_array, as_float, assert_close, assert_shape, call, fail, hint_if_matches, passed
+from .core import as_array, as_float, assert_close, assert_shape, call, fail, hint_if_matches, is_close, passed
 
 __all__ = [
     "sigmoid",
@@ -60,16 +60,22 @@ def lstm_step_backward_reference(dh_next, dc_next, cache, *, mistake=None):
     H = h_prev.shape[1]
     tanh_c = np.tanh(c_t)
     d_tanh = 1 - c_t**2 if mistake == "tanh_of_c" else 1 - tanh_c**2
-    do = dh_next * tanh_c
+    do = dh_next * (c_t if mistake == "do_with_c" else tanh_c)
     dc = dc_next + dh_next * o_t * d_tanh
     if mistake == "no_dc_next":
         dc = dh_next * o_t * d_tanh
     if mistake == "no_tanh_path":
         dc = dc_next.copy()
     di, df, dg, dc_prev = dc * c_tilde, dc * c_prev, dc * i_t, dc * f_t
-    da = np.concatenate(
-        [di * i_t * (1 - i_t), df * f_t * (1 - f_t), dg * (1 - c_tilde**2), do * o_t * (1 - o_t)], axis=1
-    )
+    if mistake == "no_f":
+        dc_prev = dc.copy()
+    sig_i, sig_f, sig_o = (1.0, 1.0, 1.0) if mistake == "no_sigmoid_deriv" else (
+        i_t * (1 - i_t), f_t * (1 - f_t), o_t * (1 - o_t))
+    tanh_g = 1.0 if mistake == "no_tanh_g" else 1 - c_tilde**2
+    blocks = [di * sig_i, df * sig_f, dg * tanh_g, do * sig_o]
+    if mistake == "order_fi":  # stacks the gradients [f | i | g | o]
+        blocks[0], blocks[1] = blocks[1], blocks[0]
+    da = np.concatenate(blocks, axis=1)
     z = np.concatenate([h_prev, x_t], axis=1)
     dW, db = da.T @ z, da.sum(axis=0)
     dh_prev, dx = da @ W[:, :H], da @ W[:, H:]
@@ -94,7 +100,21 @@ _BACKWARD_NAMES = ("dx", "dh_prev", "dc_prev", "dW", "db")
 def _run_backward(fn, dh_next, dc_next, cache):
     __tracebackhide__ = True
     cache_before = copy.deepcopy(cache)
-    got = call(fn, dh_next, dc_next, cache, fn_name="lstm_step_backward")
+
+    def wrapped(*args):
+        try:
+            return fn(*args)
+        except ValueError as exc:
+            msg = str(exc)
+            if "matmul" in msg or "not aligned" in msg or "could not be broadcast" in msg:
+                fail(
+                    f"lstm_step_backward raised a shape mismatch ({msg.splitlines()[0]}). In the backward pass "
+                    "a product goes the other way round: the forward a = z @ W.T sends back dz = da @ W (N, H + D), "
+                    "split as dh_prev = da @ W[:, :H] and dx = da @ W[:, H:], and dW = da.T @ z (4H, H + D)"
+                )
+            raise
+
+    got = call(wrapped, dh_next, dc_next, cache, fn_name="lstm_step_backward")
     for before, after in zip(cache_before, cache, strict=True):
         if not np.array_equal(before, after):
             fail("lstm_step_backward modified an array of the cache in place; work on copies")
@@ -147,6 +167,28 @@ def check_lstm_step_backward(lstm_step_backward):
         "dc = dc_next + dh_next * o_t * (1 - tanh(c_t)**2)": wrong["no_tanh_path"]["dc_prev"],
         "uses 1 - c_t**2 as the derivative of tanh(c_t); it is 1 - tanh(c_t)**2": wrong["tanh_of_c"]["dc_prev"],
     })
+    for m in ("no_f", "no_sigmoid_deriv", "no_tanh_g", "order_fi", "do_with_c"):
+        wrong[m] = dict(zip(_BACKWARD_NAMES, lstm_step_backward_reference(*case_b, mistake=m), strict=True))
+    hint_if_matches("dc_prev", got_b["dc_prev"], {
+        "does not multiply by f_t: c_t = f_t * c_prev + ..., so dc_prev = dc * f_t": wrong["no_f"]["dc_prev"],
+    })
+    hint_if_matches("db", got_b["db"], {
+        "forgets the sigmoid derivative of the gates: da_i = di * i_t * (1 - i_t), and the same for f_t and o_t":
+            wrong["no_sigmoid_deriv"]["db"],
+        "forgets the tanh derivative of the candidate: da_g = dg * (1 - c_tilde**2)": wrong["no_tanh_g"]["db"],
+        "stacks the gate gradients as [f | i | g | o]; W's rows are [i | f | g | o], so da must be too":
+            wrong["order_fi"]["db"],
+        "uses c_t in the output gate's gradient; h_t = o_t * tanh(c_t), so do = dh_next * tanh(c_t)":
+            wrong["do_with_c"]["db"],
+    })
+    ref_db = ref_b["db"]
+    for k, gate in enumerate(("i", "f", "g", "o")):
+        sl = slice(k * H, (k + 1) * H)
+        if got_b["db"].shape == ref_db.shape and not is_close(got_b["db"][sl], ref_db[sl]):
+            fail(
+                f"db is wrong in rows {k}H:{k + 1}H, the gradient of the {gate} gate's pre-activation "
+                "(the other blocks may be wrong too): check that block of da first"
+            )
     hint_if_matches("dh_prev", got_b["dh_prev"], {
         "swapped the h-part and the x-part of W: with z = [h_prev, x_t], dh_prev = da @ W[:, :H] "
         "and dx = da @ W[:, H:]": wrong["swapped_slices"]["dh_prev"],
@@ -174,7 +216,12 @@ def gru_cell_reference(x_t, h_prev, W_ih, W_hh, b_ih, b_hh, *, mistake=None):
     if mistake == "r_z_swapped":
         r_t, z_t = z_t, r_t
     W_hn, b_hn = W_hh[2 * H :], b_hh[2 * H :]
-    if mistake == "paper_reset":  # Cho et al.: reset the state *before* the matmul
+    if mistake == "r_n_z":  # reads the blocks as [r | n | z]
+        z_t = sigmoid(gi[:, 2 * H :] + gh[:, 2 * H :])
+        return (1 - z_t) * np.tanh(gi[:, H : 2 * H] + r_t * gh[:, H : 2 * H]) + z_t * h_prev
+    if mistake == "no_reset":
+        n_t = np.tanh(gi[:, 2 * H :] + gh[:, 2 * H :])
+    elif mistake == "paper_reset":  # Cho et al.: reset the state *before* the matmul
         n_t = np.tanh(gi[:, 2 * H :] + (r_t * h_prev) @ W_hn.T + b_hn)
     elif mistake == "b_hn_outside":
         n_t = np.tanh(gi[:, 2 * H :] + b_hn + r_t * (h_prev @ W_hn.T))
@@ -210,6 +257,11 @@ def check_gru_cell_forward(gru_cell_forward):
         "swaps z and (1 - z) in the update; PyTorch uses h' = (1 - z) * n + z * h_prev":
             gru_cell_reference(*args, mistake="z_swapped"),
         "reads the gates in the wrong order; PyTorch stacks [r | z | n]": gru_cell_reference(*args, mistake="r_z_swapped"),
+        "reads the blocks as [r | n | z]; PyTorch stacks [r | z | n]": gru_cell_reference(*args, mistake="r_n_z"),
+        "never applies the reset gate: n_t = tanh(W_in x + b_in + r_t * (W_hn h + b_hn))":
+            gru_cell_reference(*args, mistake="no_reset"),
+        "uses only bias_ih; PyTorch adds bias_hh too (inside the reset product for n)":
+            gru_cell_reference(*args[:5], 0 * args[5]),
         "adds b_hn outside the reset product; PyTorch computes r * (W_hn h + b_hn)":
             gru_cell_reference(*args, mistake="b_hn_outside"),
     })
@@ -297,7 +349,19 @@ def check_last_valid_hidden(last_valid_hidden):
     T, N, H = 6, 4, 3
     hs = rng.standard_normal((T, N, H))
     lengths = np.array([5, 2, 4, 1])  # the batch is padded to T = 6
-    got = as_array("h_last", call(last_valid_hidden, hs, lengths, fn_name="last_valid_hidden"))
+    try:
+        got = call(last_valid_hidden, hs, lengths, fn_name="last_valid_hidden")
+    except IndexError as exc:
+        fail(
+            f"last_valid_hidden raised IndexError ({str(exc).splitlines()[0]}): hs is (T, N, H), time first, so "
+            "sequence n's last real state is hs[lengths[n] - 1, n]; all at once, hs[lengths - 1, np.arange(N)]"
+        )
+    got = as_array("h_last", got)
+    if got.shape == (N, N, H):
+        fail(
+            f"h_last has shape {got.shape} = (N, N, H): hs[lengths - 1] picks whole time steps, every sequence of "
+            "each; pair each time index with its sequence, hs[lengths - 1, np.arange(N)]"
+        )
     assert_shape("h_last", got, (N, H), "(N, H)")
     cols = np.arange(N)
     hint_if_matches("h_last", got, {

@@ -34,6 +34,7 @@ _LOGITS = np.array(
 
 def _tempered_wrong_answers(logits, tau):
     p = _softmax(logits)
+    shifted = np.exp(logits / tau - (logits / tau).max(axis=-1, keepdims=True))
     return {
         "applies the temperature after the softmax, as p**(1/tau), without renormalising "
         "(raise p to 1/tau, then divide by the row's sum)": p ** (1 / tau),
@@ -47,14 +48,44 @@ def _tempered_wrong_answers(logits, tau):
             logits / tau, axis=0
         ),
         "ignores the temperature tau": p,
+        "divides by the sum of the whole array; divide each row by its own sum, `e.sum(axis=1, keepdims=True)`": (
+            shifted / shifted.sum()
+        ),
+        "divides exp(logits / tau) by the sum of the whole array; divide each row by its own sum, "
+        "`e.sum(axis=1, keepdims=True)`": (
+            np.exp(logits / tau) / np.exp(logits / tau).sum()
+        ),
+        "returns log-probabilities (a log-softmax); return the probabilities themselves, exp(...) / row sum": np.log(
+            _softmax(logits / tau)
+        ),
     }
+
+
+def _call_rowwise(fn, *args, fn_name):
+    """``call``, but a broadcast error gets the softmax's usual cause (a row max or sum without keepdims)."""
+    __tracebackhide__ = True
+
+    def wrapped(*a):
+        try:
+            return fn(*a)
+        except ValueError as exc:
+            if "could not be broadcast" in str(exc):
+                fail(
+                    f"{fn_name} raised a shape mismatch ({str(exc).splitlines()[0].strip()}): a row's max or sum "
+                    "has shape (N,); keep it (N, 1) with keepdims=True, e.g. `y.max(axis=1, keepdims=True)`, so "
+                    "that it broadcasts across the K columns"
+                )
+            raise
+
+    return call(wrapped, *args, fn_name=fn_name)
 
 
 def check_tempered_probs(tempered_probs):
     """``tempered_probs(logits, tau)``: softmax(logits / tau) along the last axis, shape (N, K)."""
     N, K = _LOGITS.shape
     for tau in (0.5, 2.0, 1.0):
-        got = as_array(f"tempered_probs(logits, tau={tau})", call(tempered_probs, _LOGITS.copy(), tau))
+        got = as_array(f"tempered_probs(logits, tau={tau})",
+                       _call_rowwise(tempered_probs, _LOGITS.copy(), tau, fn_name="tempered_probs"))
         assert_shape(f"tempered_probs(logits, tau={tau})", got, (N, K), "(N, K)")
         expected = _softmax(_LOGITS / tau)
         if tau != 1.0:
@@ -64,7 +95,7 @@ def check_tempered_probs(tempered_probs):
         assert_close(f"tempered_probs(logits, tau={tau})", got, expected)
     # Large logits: exp(1000) overflows unless the row's max is subtracted first.
     big = np.array([[1000.0, 999.0, 990.0]])
-    got = np.asarray(call(tempered_probs, big.copy(), 0.5), dtype=float)
+    got = np.asarray(_call_rowwise(tempered_probs, big.copy(), 0.5, fn_name="tempered_probs"), dtype=float)
     if got.shape == big.shape and not np.all(np.isfinite(got)):
         fail(
             "tempered_probs([[1000, 999, 990]], 0.5) contains NaN or inf: exp overflowed. "
@@ -100,6 +131,13 @@ def check_sample_with_temperature(sample_with_temperature):
             return bool(np.all(np.abs(freq - p) <= tol))
 
         if not looks_like(expected):
+            if freq.max() == 1.0:
+                fail(
+                    f"{name}: every draw is character {int(np.argmax(freq))}: draw n independent characters, "
+                    "e.g. rng.choice(K, size=n, p=p), instead of taking the most likely one or repeating one draw"
+                )
+            if looks_like(np.full(K, 1.0 / K)):
+                fail(f"{name}: the frequencies are uniform: pass the probabilities to the draw, rng.choice(K, size=n, p=p)")
             if looks_like(_P0):
                 fail(f"{name}: the frequencies match softmax(logits), not softmax(logits / tau): tau is ignored")
             if looks_like(_softmax(logits * tau)):
@@ -140,6 +178,8 @@ def check_perplexity(perplexity):
             "exponentiates the summed loss: average the per-character losses first": np.exp(_LOSSES.sum()),
             "returns the mean loss itself: perplexity is its exponential": m,
             "uses exp(-loss): the loss is already a negative log-probability, so perplexity = exp(+loss)": np.exp(-m),
+            "inverts the mean probability, 1 / mean(exp(-loss)); perplexity is exp(mean loss), the inverse of the "
+            "*geometric* mean probability": 1.0 / np.mean(np.exp(-_LOSSES)),
         },
     )
     assert_close("perplexity(char_losses)", got, np.exp(m))
@@ -162,6 +202,10 @@ def check_bits_per_char(bits_per_char):
             "divides by ln 10: log base confusion. Bits are base 2, so divide the nats by ln 2": m / np.log(10),
             "returns the loss in nats: convert it to bits by dividing by ln 2": m,
             "sums the per-character losses instead of averaging them": _LOSSES.sum() / np.log(2),
+            "takes log2 of each loss: log base confusion. The loss is already a logarithm; "
+            "change its base by dividing by ln 2": np.mean(np.log2(_LOSSES)),
+            "returns the perplexity exp(mean loss); bits per character is the mean loss divided by ln 2": np.exp(m),
+            "computes 2 ** (mean loss); bits per character is the mean loss divided by ln 2, no exponential": 2**m,
         },
     )
     assert_close("bits_per_char(char_losses)", got, m / np.log(2))
@@ -194,7 +238,13 @@ _REBER_CASES = [
 def check_is_embedded_reber(is_embedded_reber):
     """``is_embedded_reber(s)``: True exactly for the strings of the embedded Reber grammar."""
     for s, expected, why in _REBER_CASES:
-        got = call(is_embedded_reber, s)
+        try:
+            got = call(is_embedded_reber, s)
+        except IndexError as exc:
+            fail(
+                f"is_embedded_reber({s!r}) raised IndexError ({str(exc).splitlines()[0]}): check a string's length "
+                "before you index it; a string too short for the grammar is simply not in it (return False)"
+            )
         if got is None:
             fail(f"is_embedded_reber({s!r}) returned None: did you forget a `return` statement?")
         if not isinstance(got, (bool, np.bool_)):
