@@ -30,8 +30,17 @@ def finite_difference(f, x, h, kind="centred"):
     """Numerical gradient of the scalar ``f`` at ``x`` (same shape as x); ``x`` is not modified.
 
     ``kind``: ``"centred"`` (f(x+h) - f(x-h)) / 2h, the right answer; ``"forward"`` and ``"backward"``
-    one-sided differences; ``"divisor"`` the centred difference wrongly divided by h.
+    one-sided differences; ``"divisor"`` the centred difference wrongly divided by h; ``"rows"`` the
+    mistake ``for i in range(len(x))``, which shifts a whole row x[i] at once (every entry of g[i] the same).
     """
+    if kind == "rows":
+        grad = np.zeros_like(x, dtype=float)
+        for i in range(len(x)):
+            xp, xm = x.copy(), x.copy()
+            xp[i] += h
+            xm[i] -= h
+            grad[i] = (f(xp) - f(xm)) / (2 * h)
+        return grad
     grad = np.zeros_like(x, dtype=float)
     for i in np.ndindex(x.shape):
         xp, xm = x.copy(), x.copy()
