@@ -8,6 +8,7 @@ would then fail every cell of that notebook.  Retrying the start is safe: nothin
 import logging
 
 import nbval.kernel
+import nbval.plugin
 
 # Keep nbval's own function once, so that importing this file twice does not nest the retries.
 _start_new_kernel = getattr(nbval.kernel, "_original_start_new_kernel", nbval.kernel.start_new_kernel)
@@ -26,3 +27,17 @@ def _start_new_kernel_with_retry(*args, **kwargs):
 
 
 nbval.kernel.start_new_kernel = _start_new_kernel_with_retry
+
+
+# nbval skips image/png unless --nbdime is given.  The pinned stack redraws every figure byte for byte, so compare
+# the stored PNGs too: a changed plot must fail the suite, not slip through (see tests/test_harness.py).
+_ipynb_file_init = getattr(nbval.plugin.IPyNbFile, "_original_init", nbval.plugin.IPyNbFile.__init__)
+nbval.plugin.IPyNbFile._original_init = _ipynb_file_init
+
+
+def _ipynb_file_init_comparing_png(self, *args, **kwargs):
+    _ipynb_file_init(self, *args, **kwargs)
+    self.skip_compare = tuple(key for key in self.skip_compare if key != "image/png")
+
+
+nbval.plugin.IPyNbFile.__init__ = _ipynb_file_init_comparing_png

@@ -3,13 +3,18 @@
     from rnnbook.plot import use_style, COLORS
     use_style()
 
-Figures are stored in the notebooks as PNG (nbval does not compare PNG bytes, only
-the ``<Figure size ...>`` text), so plots never make a test flaky.
+Figures are stored in the notebooks as 2x-resolution ("retina") PNG.  The test suite
+compares the stored PNG bytes with what re-execution produces (the pinned stack draws
+them byte for byte), so no randomness or timing may reach a plot.  Every figure is
+``FIG_WIDTH`` inches wide, so fonts come out the same size on every page.
 """
 
 from __future__ import annotations
 
-__all__ = ["COLORS", "MODEL_COLORS", "use_style"]
+__all__ = ["COLORS", "FIG_WIDTH", "MODEL_COLORS", "use_style"]
+
+#: The width of every figure in the book, in inches (one column of the page).
+FIG_WIDTH = 7.0
 
 #: A colour-blind-safe palette (Okabe & Ito).
 COLORS = {
@@ -34,12 +39,14 @@ MODEL_COLORS = {
 
 
 def use_style() -> None:
-    """Apply the course style to matplotlib (inline PNG, readable sizes, light grid)."""
+    """Apply the course style to matplotlib (inline 2x PNG, readable sizes, light grid)."""
     import matplotlib as mpl
+
+    _use_retina_inline()
 
     mpl.rcParams.update(
         {
-            "figure.figsize": (6.4, 3.6),
+            "figure.figsize": (FIG_WIDTH, 3.6),
             "figure.dpi": 100,
             "savefig.dpi": 100,
             "figure.autolayout": True,
@@ -57,3 +64,16 @@ def use_style() -> None:
             "image.cmap": "viridis",
         }
     )
+
+
+def _use_retina_inline() -> None:
+    """Inside a Jupyter kernel, store inline figures as PNG at twice the resolution."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing inline to configure
+        return
+    if get_ipython() is None:
+        return
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("retina")
