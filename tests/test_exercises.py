@@ -22,19 +22,47 @@ def test_exercises_are_in_sync_with_solutions():
 def test_generator_replaces_solution_regions():
     sol = nbformat.v4.new_notebook()
     sol.cells = [
-        nbformat.v4.new_markdown_cell("# Solutions 9 · Demo\n\nWhy?\n<!-- BEGIN SOLUTION -->\nBecause.\n<!-- END SOLUTION -->"),
+        nbformat.v4.new_markdown_cell("# Solutions 9 · Demo\n\nWorked solutions.\n\nNotation: x is (N, D)."),
+        nbformat.v4.new_markdown_cell("Why?\n<!-- BEGIN SOLUTION -->\nBecause.\n<!-- END SOLUTION -->"),
         nbformat.v4.new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n\ncheck(f)"),
     ]
-    sol.cells[1].outputs = [nbformat.v4.new_output("stream", text="ok\n")]
-    sol.cells[1].execution_count = 1
-    ex = make_exercises.exercise_notebook(sol)
-    assert ex.cells[0].source == "# Exercises 9 · Demo\n\nWhy?\nYOUR ANSWER HERE"
-    assert ex.cells[1].source == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\ncheck(f)"
-    assert ex.cells[1].outputs == [] and ex.cells[1].execution_count is None
+    sol.cells[2].outputs = [nbformat.v4.new_output("stream", text="ok\n")]
+    sol.cells[2].execution_count = 1
+    ex = make_exercises.exercise_notebook(sol, "09-demo.ipynb")
+    opening = ex.cells[0].source
+    assert opening.startswith("# Exercises 9 · Demo\n\nThese exercises go with [Chapter 9](../book/09-demo.ipynb)")
+    assert "[Solutions 9](../solutions/09-demo.ipynb)" in opening and "Worked solutions." not in opening
+    assert opening.endswith("\n\nNotation: x is (N, D)."), "notation paragraphs of the first cell are kept"
+    assert ex.cells[1].source == "Why?\n" + make_exercises.ANSWER_PROMPT
+    assert ex.cells[2].source == "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\ncheck(f)"
+    assert ex.cells[2].outputs == [] and ex.cells[2].execution_count is None
     bad = nbformat.v4.new_notebook()
     bad.cells = [nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1")]
     with pytest.raises(make_exercises.MarkerError):
         make_exercises.exercise_notebook(bad)
+    untitled = nbformat.v4.new_notebook()
+    untitled.cells = [nbformat.v4.new_markdown_cell("# Something else")]
+    with pytest.raises(make_exercises.MarkerError, match="Solutions N"):
+        make_exercises.exercise_notebook(untitled, "09-demo.ipynb")
+
+
+SOLUTION_NBS = sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+def _markdown(path):
+    return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+
+
+@pytest.mark.parametrize("path", SOLUTION_NBS, ids=[p.name for p in SOLUTION_NBS])
+def test_exercises_and_solutions_pages_link_each_other_and_the_chapter(path):
+    exercises, chapter = EXERCISES / path.name, ROOT / "book" / path.name
+    assert f"../exercises/{path.name}" in _markdown(path), f"solutions/{path.name} does not link its exercises"
+    assert f"../book/{path.name}" in _markdown(path), f"solutions/{path.name} does not link its chapter"
+    assert chapter.exists(), f"solutions/{path.name} has no chapter book/{path.name}"
+    text = _markdown(exercises)
+    assert f"../solutions/{path.name}" in text, f"exercises/{path.name} does not link its solutions"
+    assert f"../book/{path.name}" in text, f"exercises/{path.name} does not link its chapter"
+    assert "YOUR ANSWER HERE" not in text
 
 
 EXERCISE_NBS = sorted(EXERCISES.glob("*.ipynb"))

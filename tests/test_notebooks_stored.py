@@ -29,9 +29,42 @@ def test_every_code_cell_was_executed_in_order(path):
 def test_ignored_outputs_still_assert_their_claim(path):
     for cell in _code_cells(path):
         src = "".join(cell["source"])
-        if "NBVAL_IGNORE_OUTPUT" in src or "nbval-ignore-output" in cell.get("metadata", {}).get("tags", []):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "nbval-ignore-output" in tags:
             assert "assert " in src, f"{path.name}: a cell ignores its output but asserts nothing:\n{src[:300]}"
-        assert "NBVAL_SKIP" not in src, f"{path.name}: NBVAL_SKIP hides a cell from the tests:\n{src[:300]}"
+        assert "nbval-skip" not in tags, f"{path.name}: nbval-skip hides a cell from the tests:\n{src[:300]}"
+
+
+MAX_CODE_LINE = 88
+
+
+@pytest.mark.parametrize("path", stored_notebooks(), ids=_ids(stored_notebooks()))
+def test_no_test_harness_shows_on_the_page(path):
+    # nbval's markers go in cell tags (nbval-ignore-output), which the page does not show; a comment would.
+    for cell in _code_cells(path):
+        src = "".join(cell["source"])
+        assert "NBVAL_" not in src, f"{path.name}: use the cell tag, not a comment the page shows:\n{src[:300]}"
+
+
+@pytest.mark.parametrize("path", stored_notebooks(), ids=_ids(stored_notebooks()))
+def test_code_lines_fit_the_page_column(path):
+    long = [
+        line for cell in _code_cells(path) for line in "".join(cell["source"]).splitlines() if len(line) > MAX_CODE_LINE
+    ]
+    assert not long, f"{path.name}: {len(long)} code lines longer than {MAX_CODE_LINE} characters, e.g. {long[0]!r}"
+
+
+@pytest.mark.parametrize("path", stored_notebooks(), ids=_ids(stored_notebooks()))
+def test_every_figure_has_alt_text_and_a_caption(path):
+    # myst-nb reads them from the cell metadata; without them a plot's alt text is its file name.
+    for i, cell in enumerate(_code_cells(path)):
+        if not any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
+            continue
+        meta = cell.get("metadata", {}).get("mystnb", {})
+        alt = meta.get("image", {}).get("alt", "")
+        caption = meta.get("figure", {}).get("caption", "")
+        assert len(alt.split()) >= 5, f"{path.name}: code cell {i} draws a figure without real alt text"
+        assert len(caption.split()) >= 3, f"{path.name}: code cell {i} draws a figure without a caption"
 
 
 @pytest.mark.parametrize("path", stored_notebooks(), ids=_ids(stored_notebooks()))
@@ -60,6 +93,7 @@ def test_no_stray_notebooks():
 
 
 SETUP_MARKER = "# Stand-alone setup"
+from rnnbook.setup_cell import SETUP_CELL  # noqa: E402
 
 
 def _repository_url():
@@ -81,5 +115,6 @@ def test_notebooks_that_import_rnnbook_install_it_when_missing(path):
     first = "".join(cells[0]["source"])
     assert first.startswith(SETUP_MARKER), f"{path.name}: the first code cell must be the stand-alone setup cell"
     assert _repository_url() in first, f"{path.name}: the setup cell does not install from {_repository_url()}"
+    assert first == SETUP_CELL, f"{path.name}: the setup cell differs from rnnbook.setup_cell.SETUP_CELL; run make set-repo"
     # Readers of the HTML book do not need it: the `remove-cell` tag hides it from the rendered page.
     assert "remove-cell" in cells[0].get("metadata", {}).get("tags", []), f"{path.name}: tag the setup cell remove-cell"

@@ -1,29 +1,38 @@
-"""The GitHub Actions workflows cannot run here, so their structure is checked instead.
+"""The GitHub Actions workflows cannot run here, so they are validated offline instead.
 
-A schema-style check of the parts of the workflow syntax the two files use (top-level keys, triggers, jobs,
-steps, permissions), then what each workflow must do: test.yml runs `make test` on every push and pull request
-with Python 3.11 and Chromium; pages.yml runs `make book` and deploys `_build/html` to GitHub Pages from main.
-Also .ci/run: it installs Chromium only when missing, then runs `make test`.
+- Structure: check-jsonschema with its vendored copy of SchemaStore's GitHub-workflow schema (no network).
+- Security: zizmor's offline audits (unpinned actions, persisted credentials, excessive permissions, ...).
+- Then what each workflow must do: test.yml runs `make test` on every push and pull request with Python 3.11 and
+  Chromium; pages.yml deploys `_build/html` from main only after test.yml has passed on the same commit, and its
+  build job installs only the book's tools.  Also .ci/run: it installs Chromium only when missing, then runs
+  `make test`.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
 from course_paths import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
-TOP_KEYS = {"name", "run-name", "on", "permissions", "env", "defaults", "concurrency", "jobs"}
-JOB_KEYS = {"name", "needs", "if", "runs-on", "environment", "permissions", "concurrency", "outputs", "env",
-            "defaults", "steps", "timeout-minutes", "strategy", "continue-on-error", "container", "services"}
-STEP_KEYS = {"id", "if", "name", "uses", "run", "with", "env", "continue-on-error", "timeout-minutes",
-             "working-directory", "shell"}
-EVENTS = {"push", "pull_request", "workflow_dispatch", "schedule", "release", "workflow_call", "pull_request_target"}
-PERMISSION_SCOPES = {"actions", "attestations", "checks", "contents", "deployments", "id-token", "issues",
-                     "discussions", "packages", "pages", "pull-requests", "repository-projects",
-                     "security-events", "statuses"}
+NAMES = ["test.yml", "pages.yml"]
+BIN = Path(sys.executable).parent
+SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def check_jsonschema(*paths: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+                           *map(str, paths)], capture_output=True, text=True)
+
+
+def zizmor(*paths: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "zizmor"), "--offline", "--no-progress", "--min-severity", "medium",
+                           *map(str, paths)], capture_output=True, text=True)
 
 
 def load(name: str) -> dict:
@@ -53,36 +62,53 @@ def uses(job: dict) -> list[str]:
     return [step["uses"] for step in job["steps"] if "uses" in step]
 
 
-@pytest.mark.parametrize("name", ["test.yml", "pages.yml"])
-def test_workflow_structure(name):
+def test_workflows_match_the_github_workflow_schema():
+    result = check_jsonschema(*(WORKFLOWS / n for n in NAMES))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflows_pass_zizmor_offline_audits():
+    result = zizmor(*(WORKFLOWS / n for n in NAMES))
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+
+
+BROKEN = {
+    "schema": "name: x\non: [push]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz:\n      - run: make test\n",
+    "audit": ("name: x\non: [push]\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+              "      - uses: actions/checkout@v4\n"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_the_validators_reject_a_broken_workflow(tmp_path, kind):
+    path = tmp_path / "broken.yml"
+    path.write_text(BROKEN[kind])
+    result = check_jsonschema(path) if kind == "schema" else zizmor(path)
+    assert result.returncode != 0, f"the {kind} validator accepted a broken workflow"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_action_is_pinned_by_commit_sha_with_its_tag(name):
+    text = (WORKFLOWS / name).read_text()
+    for line in text.splitlines():
+        m = re.match(r"\s*(?:-\s*)?uses:\s*(\S+)(.*)$", line)
+        if not m or m.group(1).startswith("./"):
+            continue
+        assert SHA_PIN.match(m.group(1)), f"{name}: not pinned by SHA: {line.strip()}"
+        assert re.search(r"#\s*v\d", m.group(2)), f"{name}: say which tag the SHA is: {line.strip()}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_checkouts_do_not_persist_credentials_and_jobs_have_least_privilege(name):
     wf = load(name)
-    assert set(wf) <= TOP_KEYS, f"{name}: unknown top-level keys {set(wf) - TOP_KEYS}"
-    assert {"name", "on", "jobs"} <= set(wf), f"{name}: needs name, on and jobs"
-    assert set(triggers(wf)) <= EVENTS, f"{name}: unknown events {set(triggers(wf)) - EVENTS}"
-    permissions = wf.get("permissions", {})
-    assert set(permissions) <= PERMISSION_SCOPES, f"{name}: unknown permission scopes"
-    assert set(permissions.values()) <= {"read", "write", "none"}
-    assert wf["jobs"], f"{name}: no jobs"
+    assert wf.get("permissions") in ({}, {"contents": "read"}), f"{name}: workflow-level permissions too broad"
     for job_id, job in wf["jobs"].items():
-        assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", job_id), f"{name}: bad job id {job_id!r}"
-        assert set(job) <= JOB_KEYS, f"{name}/{job_id}: unknown keys {set(job) - JOB_KEYS}"
-        assert "runs-on" in job, f"{name}/{job_id}: no runs-on"
-        assert isinstance(job.get("steps"), list) and job["steps"], f"{name}/{job_id}: no steps"
-        needs = job.get("needs", [])
-        for need in [needs] if isinstance(needs, str) else needs:
-            assert need in wf["jobs"], f"{name}/{job_id}: needs unknown job {need!r}"
-        ids = [s["id"] for s in job["steps"] if "id" in s]
-        assert len(ids) == len(set(ids)), f"{name}/{job_id}: duplicate step ids"
-        for step in job["steps"]:
-            assert set(step) <= STEP_KEYS, f"{name}/{job_id}: unknown step keys {set(step) - STEP_KEYS}"
-            assert ("uses" in step) != ("run" in step), f"{name}/{job_id}: a step needs exactly one of uses/run"
-            if "uses" in step:
-                assert re.fullmatch(r"[\w.-]+/[\w./-]+@[\w.-]+", step["uses"]), f"unpinned action {step['uses']}"
-            if "with" in step:
-                assert "uses" in step, f"{name}/{job_id}: `with` only applies to an action"
-        # every ${{ steps.X... }} refers to a step id of this job
-        for ref in re.findall(r"steps\.([A-Za-z0-9_-]+)\.", yaml.safe_dump(job)):
-            assert ref in ids, f"{name}/{job_id}: refers to unknown step id {ref!r}"
+        assert "permissions" in job, f"{name}/{job_id}: set the job's permissions explicitly"
+        if set(job["permissions"]) & {"pages", "id-token"}:
+            assert job_id == "deploy", f"{name}/{job_id}: only the deploy job may write Pages"
+        for step in job.get("steps", []):
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step.get("with", {}).get("persist-credentials") is False, f"{name}/{job_id}"
 
 
 def test_test_workflow_runs_make_test_on_push_and_pull_request():
@@ -99,22 +125,33 @@ def test_test_workflow_runs_make_test_on_push_and_pull_request():
     assert run.index("--install") < run.index("make test"), "install Chromium before `make test`"
 
 
-def test_pages_workflow_builds_with_make_book_and_deploys_from_main():
+def test_pages_deploys_from_main_only_after_the_tests_pass():
     wf = load("pages.yml")
     on = triggers(wf)
     assert set(on) <= {"push", "workflow_dispatch"}
     assert on["push"]["branches"] == ["main"], "publish from main only"
-    assert wf["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert "workflow_call" in triggers(load("test.yml")), "test.yml must be callable from pages.yml"
     assert wf.get("concurrency", {}).get("group")
-    build, deploy = wf["jobs"]["build"], wf["jobs"]["deploy"]
-    assert re.search(r"^make book$", steps_text(build), re.M), "build the site with `make book`"
+    test, build, deploy = wf["jobs"]["test"], wf["jobs"]["build"], wf["jobs"]["deploy"]
+    assert test["uses"] == "./.github/workflows/test.yml", "run the same test workflow on the same commit"
+    assert build["needs"] in ("test", ["test"]), "build the site only after the tests pass"
+    assert deploy["needs"] in ("build", ["build"])
+    run = steps_text(build)
+    assert "make book" not in run, "the Pages build installs only the book's tools, not the whole test stack"
+    assert re.search(r"pip install -r requirements-book.txt -c constraints.txt$", run, re.M)
+    book_command = re.search(r"jupyter-book build (.*)$", (ROOT / "Makefile").read_text(), re.M).group(1)
+    assert f"jupyter-book build {book_command}" in run, "build exactly as `make book` does"
+    setup = [s for s in build["steps"] if s.get("uses", "").startswith("actions/setup-python@")]
+    assert setup and setup[0]["with"]["python-version"] == "3.11" and setup[0]["with"]["cache"] == "pip"
     upload = [s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
     assert upload and upload[0]["with"]["path"] == "_build/html"
-    assert any(s.get("with", {}).get("python-version") == "3.11" for s in build["steps"])
-    assert deploy["needs"] in ("build", ["build"])
     assert deploy["environment"]["name"] == "github-pages"
     assert "steps.deployment.outputs.page_url" in deploy["environment"]["url"]
     assert any(u.startswith("actions/deploy-pages@") for u in uses(deploy))
+
+
+def test_book_requirements_are_part_of_the_full_requirements():
+    assert "-r requirements-book.txt" in (ROOT / "requirements.txt").read_text().splitlines()
 
 
 def test_ci_run_installs_chromium_when_missing_then_runs_make_test():

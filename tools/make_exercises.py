@@ -2,9 +2,14 @@
 
 nbgrader's convention: in a code cell, the region between ``### BEGIN SOLUTION``
 and ``### END SOLUTION`` becomes ``# YOUR CODE HERE`` + ``raise NotImplementedError()``
-at the same indentation; in a markdown cell it becomes ``YOUR ANSWER HERE``.
-Outputs and execution counts are cleared.  The first heading's leading word
-"Solutions" becomes "Exercises", and a cell tagged ``solution-only`` is dropped.
+at the same indentation; in a markdown cell it becomes a short "Your answer" prompt.
+Outputs and execution counts are cleared, and a cell tagged ``solution-only`` is dropped.
+
+The solutions notebook opens with ``# Solutions N · Title`` and a paragraph written for the
+solutions page (it links the chapter and the exercises).  The exercises notebook gets its own
+opening instead: ``# Exercises N · Title``, how to work through the exercises, and links to the
+chapter and to the solutions.  Any further paragraphs of that first cell (notation reminders)
+are kept.
 
     python tools/make_exercises.py            # write exercises/
     python tools/make_exercises.py --check    # exit 1 if exercises/ is out of date
@@ -48,7 +53,31 @@ def _strip_regions(source: str, begin: str, end: str, replacement) -> str:
     return "\n".join(out)
 
 
-def exercise_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
+ANSWER_PROMPT = "> ✏️ **Your answer:** write it here, in place of this line."
+TITLE = re.compile(r"^\s*#\s*Solutions\s+(?P<number>\w+)\s*·\s*(?P<title>.+?)\s*$")
+
+OPENING = """# Exercises {number} · {title}
+
+These exercises go with [Chapter {number}](../book/{name}). Each one gives you a function to \
+complete: replace `# YOUR CODE HERE` and the `raise NotImplementedError()` line below it with \
+your code, then run the check cell that follows. A check prints one line when your answer is \
+right; when it is not, it stops with a one-line message that names the mistake. Written answers \
+go where you see ✏️ **Your answer**. Worked solutions are in [Solutions {number}](../solutions/{name}): \
+try each exercise first."""
+
+
+def exercise_opening(first_cell: str, name: str) -> str:
+    """The exercises page's own first cell, built from the solutions page's title line."""
+    lines = first_cell.strip().splitlines()
+    match = TITLE.match(lines[0]) if lines else None
+    if not match:
+        raise MarkerError(f"the first cell must start with '# Solutions N · Title', not {lines[:1]}")
+    paragraphs = [p for p in "\n".join(lines[1:]).strip().split("\n\n") if p.strip()]
+    opening = OPENING.format(number=match["number"], title=match["title"], name=name)
+    return "\n\n".join([opening, *paragraphs[1:]])
+
+
+def exercise_notebook(solution: nbformat.NotebookNode, name: str = "") -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook(metadata=solution.metadata)
     first_heading_done = False
     for cell in solution.cells:
@@ -59,9 +88,9 @@ def exercise_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
             src = _strip_regions(src, BEGIN, END, lambda ind: [f"{ind}# YOUR CODE HERE", f"{ind}raise NotImplementedError()"])
             new = nbformat.v4.new_code_cell(src)
         elif cell.cell_type == "markdown":
-            src = _strip_regions(src, MD_BEGIN, MD_END, lambda ind: [f"{ind}YOUR ANSWER HERE"])
+            src = _strip_regions(src, MD_BEGIN, MD_END, lambda ind: [f"{ind}{ANSWER_PROMPT}"])
             if not first_heading_done and src.lstrip().startswith("#"):
-                src = re.sub(r"^(\s*#+\s*)Solutions\b", r"\1Exercises", src, count=1)
+                src = exercise_opening(src, name)
                 first_heading_done = True
             new = nbformat.v4.new_markdown_cell(src)
         else:
@@ -83,7 +112,7 @@ def expected_exercises(root: Path = ROOT) -> dict[str, str]:
     result = {}
     for path in sorted((root / "solutions").glob("*.ipynb")):
         try:
-            nb = exercise_notebook(nbformat.read(path, as_version=4))
+            nb = exercise_notebook(nbformat.read(path, as_version=4), path.name)
         except MarkerError as exc:
             raise MarkerError(f"{path.relative_to(root)}: {exc}") from None
         result[path.name] = render(nb)
