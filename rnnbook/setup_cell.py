@@ -14,7 +14,7 @@ REPOSITORY_URL = "https://github.com/rnn-course/rnn-course"
 REF = "v2.0.0"
 
 TEMPLATE = '''\
-# Stand-alone setup (Colab, Binder): installs the course's helper package if it is missing,
+# Stand-alone setup (Colab, Binder): install the course's helper package if missing,
 # at the release this notebook was written for.
 import importlib.util
 import subprocess
