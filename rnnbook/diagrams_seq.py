@@ -6,7 +6,7 @@
         draw_io_pattern(ax, name)
 
 Inputs sit at the bottom, recurrent cells in the middle and outputs on top; time runs left to right.
-One style for every panel: the course palette, rounded boxes, plain arrows for weights, dashed arrows for a
+One style for every panel: the colours of the SVG diagrams, rounded boxes, plain arrows for weights, dashed arrows for a
 generated output fed back as the next input.
 """
 
@@ -24,15 +24,25 @@ IO_PATTERNS = {
     "encoder-decoder": ("many-to-many (encoder–decoder)", [(True, False, "enc")] * 3 + [(False, True, "dec")] * 3),
 }
 
-_FILL = {"x": COLORS["sky"], "rnn": COLORS["orange"], "enc": COLORS["orange"], "dec": COLORS["purple"],
-         "y": COLORS["green"]}
+#: Colours as in the SVG diagrams (tools/make_figures.py): inputs x blue, states h green, outputs y orange;
+#: the decoder's states purple (the colour of the second chain in the bidirectional diagram).
+_FILL = {"x": COLORS["blue"], "rnn": COLORS["green"], "enc": COLORS["green"], "dec": COLORS["purple"],
+         "y": COLORS["orange"]}
+
+
+def _tint(color: str, amount: float = 0.78) -> str:
+    """Mix ``color`` with white (as the SVG diagrams fill their boxes)."""
+    from matplotlib.colors import to_hex, to_rgb
+
+    r, g, b = to_rgb(color)
+    return to_hex((r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount))
 
 
 def _box(ax, x, y, label, color, w=0.7, h=0.5):
     from matplotlib.patches import FancyBboxPatch
 
     ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.1",
-                                facecolor=color, edgecolor="black", linewidth=1.0, alpha=0.9))
+                                facecolor=_tint(color), edgecolor=color, linewidth=1.4))
     ax.text(x, y, label, ha="center", va="center", fontsize=9)
 
 

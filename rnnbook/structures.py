@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["echo_recall_batch", "LoopRNN", "RecallResult", "train_echo_recall"]
+__all__ = ["ECHO_RECALL_SETTINGS", "echo_recall_batch", "LoopRNN", "RecallResult", "train_echo_recall"]
+
+#: The settings of the chapter's demo, passed explicitly by the notebook and by tests/test_demo_ch03.py.
+ECHO_RECALL_SETTINGS = {"T": 8, "hidden": 16, "steps": 400, "batch": 64, "lr": 1e-2}
 
 
 def _torch():

@@ -5,7 +5,14 @@ import math
 import numpy as np
 import pytest
 
-from rnnbook.checks.ch01 import check_backward_graph, check_grad_check, check_value_mul, check_value_tanh
+from rnnbook.checks.ch01 import (
+    check_backward_graph,
+    check_linear_backward,
+    check_numerical_gradient,
+    check_shared_weight_backward,
+    check_value_mul,
+    check_value_tanh,
+)
 from rnnbook.checks.core import CheckFailed
 from rnnbook.checks.reference import finite_difference
 
@@ -398,131 +405,195 @@ def test_unfinished_value_class_raises_not_implemented():
             check(Unfinished)
 
 
-# ---------------------------------------------------------------- Exercise 3: grad_check
+# ---------------------------------------------------------------- Exercise 3: numerical_gradient
 
 
-def grad_check(f, x, h=1e-5):
+def numerical_gradient(f, x, eps=1e-5):
     """Reference centred finite differences."""
-    return finite_difference(f, x, h)
+    return finite_difference(f, x, eps)
 
 
-def test_grad_check_accepts_reference(capsys):
-    check_grad_check(grad_check)
-    assert capsys.readouterr().out.strip() == "✔ grad_check: all checks passed."
+def test_numerical_gradient_accepts_reference(capsys):
+    check_numerical_gradient(numerical_gradient)
+    assert capsys.readouterr().out.strip() == "✔ numerical_gradient: all checks passed."
 
 
-def test_grad_check_accepts_arithmetic_restore_and_copies():
-    def restore_by_arithmetic(f, x, h=1e-5):
+def test_numerical_gradient_accepts_arithmetic_restore_and_copies():
+    def restore_by_arithmetic(f, x, eps=1e-5):
         grad = np.zeros_like(x)
         for i in np.ndindex(x.shape):
-            x[i] += h
+            x[i] += eps
             f_plus = f(x)
-            x[i] -= 2 * h
+            x[i] -= 2 * eps
             f_minus = f(x)
-            x[i] += h  # may differ from the original by one rounding error
-            grad[i] = (f_plus - f_minus) / (2 * h)
+            x[i] += eps  # may differ from the original by one rounding error
+            grad[i] = (f_plus - f_minus) / (2 * eps)
         return grad
 
-    def with_copies(f, x, h=1e-5):
+    def with_copies(f, x, eps=1e-5):
         grad = np.zeros(x.shape)
         for i in range(x.size):
             e = np.zeros(x.size)
-            e[i] = h
+            e[i] = eps
             e = e.reshape(x.shape)
-            grad.flat[i] = (f(x + e) - f(x - e)) / (2 * h)
+            grad.flat[i] = (f(x + e) - f(x - e)) / (2 * eps)
         return grad
 
-    check_grad_check(restore_by_arithmetic)
-    check_grad_check(with_copies)
+    check_numerical_gradient(restore_by_arithmetic)
+    check_numerical_gradient(with_copies)
 
 
-def _forward_difference(f, x, h=1e-5):
+def _forward_difference(f, x, eps=1e-5):
     grad = np.zeros_like(x)
     f_0 = f(x)
     for i in np.ndindex(x.shape):
         xp = x.copy()
-        xp[i] += h
-        grad[i] = (f(xp) - f_0) / h
+        xp[i] += eps
+        grad[i] = (f(xp) - f_0) / eps
     return grad
 
 
-def _forward_difference_half_step(f, x, h=1e-5):
+def _forward_difference_half_step(f, x, eps=1e-5):
     # one-sided with a different step: the exact forward-difference answer does not match, the error size does
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         xp = x.copy()
-        xp[i] += h / 2
-        grad[i] = (f(xp) - f(x)) / (h / 2)
+        xp[i] += eps / 2
+        grad[i] = (f(xp) - f(x)) / (eps / 2)
     return grad
 
 
-def _backward_difference(f, x, h=1e-5):
+def _backward_difference(f, x, eps=1e-5):
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         xm = x.copy()
-        xm[i] -= h
-        grad[i] = (f(x) - f(xm)) / h
+        xm[i] -= eps
+        grad[i] = (f(x) - f(xm)) / eps
     return grad
 
 
-def _divides_by_h(f, x, h=1e-5):
-    return grad_check(f, x, h) * 2
-
-
-def _no_restore(f, x, h=1e-5):
+def _sign_flip(f, x, eps=1e-5):
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
-        x[i] += h
-        f_plus = f(x)
-        x[i] -= 2 * h
-        f_minus = f(x)
-        grad[i] = (f_plus - f_minus) / (2 * h)
+        xp, xm = x.copy(), x.copy()
+        xp[i] += eps
+        xm[i] -= eps
+        grad[i] = (f(xm) - f(xp)) / (2 * eps)
     return grad
 
 
-def _flat(f, x, h=1e-5):
-    return grad_check(f, x, h).ravel()
+def _second_point_at_x(f, x, eps=1e-5):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        xp = x.copy()
+        xp[i] += eps
+        grad[i] = (f(xp) - f(x)) / (2 * eps)
+    return grad
 
 
-def _transposed(f, x, h=1e-5):
-    return grad_check(f, x, h).T
+def _divides_by_eps(f, x, eps=1e-5):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[i] += eps
+        xm[i] -= eps
+        grad[i] = (f(xp) - f(xm)) / eps
+    return grad
 
 
-def _row_at_a_time(f, x, h=1e-5):
+def _no_restore(f, x, eps=1e-5):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x[i] += eps
+        f_plus = f(x)
+        x[i] -= 2 * eps
+        f_minus = f(x)
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+def _flat(f, x, eps=1e-5):
+    return numerical_gradient(f, x, eps).ravel()
+
+
+def _transposed(f, x, eps=1e-5):
+    return numerical_gradient(f, x, eps).T
+
+
+def _row_at_a_time(f, x, eps=1e-5):
     grad = np.zeros_like(x)
     for i in range(len(x)):  # walks the first axis only: x[i] is a whole row
         x_plus, x_minus = x.copy(), x.copy()
-        x_plus[i] += h
-        x_minus[i] -= h
-        grad[i] = (f(x_plus) - f(x_minus)) / (2 * h)
+        x_plus[i] += eps
+        x_minus[i] -= eps
+        grad[i] = (f(x_plus) - f(x_minus)) / (2 * eps)
     return grad
 
 
-def _fixed_step(f, x, h=1e-5):
-    return grad_check(f, x)
+def _fixed_step(f, x, eps=1e-5):
+    h = 1e-5  # ignores eps
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[i] += h
+        xm[i] -= h
+        grad[i] = (f(xp) - f(xm)) / (2 * h)
+    return grad
+
+
+def _fixed_other_step(f, x, eps=1e-5):
+    h = 1e-4  # ignores eps, and a different constant
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[i] += h
+        xm[i] -= h
+        grad[i] = (f(xp) - f(xm)) / (2 * h)
+    return grad
+
+
+def _float32(f, x, eps=1e-5):
+    x32 = x.astype(np.float32)
+    grad = np.zeros_like(x32)
+    for i in np.ndindex(x.shape):
+        xp, xm = x32.copy(), x32.copy()
+        xp[i] += eps
+        xm[i] -= eps
+        grad[i] = (f(xp) - f(xm)) / (2 * eps)
+    return grad
+
+
+def _typo_raises(f, x, eps=1e-5):
+    return np.zeros_like(x) + f(x, eps)  # f takes one argument: TypeError inside the student's code
 
 
 @pytest.mark.parametrize(
     "wrong, message",
     [
         (_forward_difference, r"one-sided \(forward\) difference"),
-        (_forward_difference_half_step, r"off by .*about the size of h.*one-sided difference"),
+        (_forward_difference_half_step, r"off by .*about the size of eps.*one-sided difference"),
         (_backward_difference, r"one-sided \(backward\) difference"),
-        (_divides_by_h, "divides by h instead of 2h"),
+        (_sign_flip, "flips the sign"),
+        (_second_point_at_x, "evaluates its second point at x instead of x - eps"),
+        (_divides_by_eps, "divides by eps instead of 2 eps"),
         (_no_restore, "changed x in place and did not restore it"),
         (_flat, r"shape \(6,\); expected x.shape = \(2, 3\) \(it has the right number of entries"),
         (_transposed, r"shape \(3, 2\); expected x.shape = \(2, 3\)"),
-        (lambda f, x, h=1e-5: np.zeros((2, 2)), r"shape \(2, 2\); expected x.shape = \(2, 3\)"),
-        (_fixed_step, "ignores its argument h"),
+        (lambda f, x, eps=1e-5: np.zeros((2, 2)), r"shape \(2, 2\); expected x.shape = \(2, 3\)"),
+        (_fixed_step, "ignores the argument eps"),
+        (_fixed_other_step, "ignores the argument eps"),
         (_row_at_a_time, r"perturbs a whole row x\[i\] at a time.*np.ndindex"),
-        (lambda f, x, h=1e-5: grad_check(f, x, h) + 1e-3, "wrong values"),
+        (_float32, "float32"),
+        (_typo_raises, "raised TypeError"),
+        (lambda f, x, eps=1e-5: numerical_gradient(f, x, eps) + 1e-3, "wrong values"),
     ],
-    ids=["forward", "forward-half-step", "backward", "divides-by-h", "no-restore", "flat", "transposed",
-         "wrong-shape", "fixed-step", "row-at-a-time", "slightly-off"],
+    ids=["forward", "forward-half-step", "backward", "sign-flip", "second-point-at-x", "divides-by-eps",
+         "no-restore", "flat", "transposed", "wrong-shape", "fixed-step", "fixed-other-step", "row-at-a-time",
+         "float32", "raises", "slightly-off"],
 )
-def test_grad_check_names_the_mistake(wrong, message):
+def test_numerical_gradient_names_the_mistake(wrong, message):
     with pytest.raises(CheckFailed, match=message) as info:
-        check_grad_check(wrong)
+        check_numerical_gradient(wrong)
     assert "\n" not in str(info.value)
 
 
@@ -535,12 +606,138 @@ def test_grad_check_names_the_mistake(wrong, message):
     ],
     ids=["none", "string", "nan"],
 )
-def test_grad_check_bad_types_give_one_line(answer, message):
+def test_numerical_gradient_bad_types_give_one_line(answer, message):
     with pytest.raises(CheckFailed, match=message) as info:
-        check_grad_check(lambda f, x, h=1e-5: answer)
+        check_numerical_gradient(lambda f, x, eps=1e-5: answer)
     assert "\n" not in str(info.value)
 
 
-def test_grad_check_not_callable():
+def test_numerical_gradient_not_callable():
     with pytest.raises(CheckFailed, match="expected a function"):
-        check_grad_check("grad_check")
+        check_numerical_gradient("numerical_gradient")
+
+
+# ---------------------------------------------------------------- Exercise 4: linear_backward
+
+
+def linear_backward(dY, X, W):
+    return dY @ W, dY.T @ X, dY.sum(axis=0)
+
+
+def test_linear_backward_accepts_reference_and_einsum(capsys):
+    check_linear_backward(linear_backward)
+    assert capsys.readouterr().out.strip() == "✔ linear_backward: all checks passed."
+    check_linear_backward(lambda dY, X, W: (np.einsum("ni,ij->nj", dY, W), np.einsum("ni,nj->ij", dY, X),
+                                            np.einsum("ni->i", dY)))
+    check_linear_backward(lambda dY, X, W: [dY @ W, sum(np.outer(dY[n], X[n]) for n in range(len(X))),
+                                            np.add.reduce(dY)])
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda dY, X, W: (dY @ W, dY.T @ X, dY.mean(axis=0)), "averages db over the batch instead of summing"),
+        (lambda dY, X, W: (dY @ W, dY.T @ X, dY), r"db has shape \(5, 4\) = \(N, D_out\): sum it over the batch"),
+        (lambda dY, X, W: (dY @ W, dY.T @ X, dY.sum()), "db is a single number"),
+        (lambda dY, X, W: (dY @ W, X.T @ dY, dY.sum(axis=0)), r"dW has shape \(3, 4\) = \(D_in, D_out\): it is "
+                                                              "transposed"),
+        (lambda dY, X, W: (dY @ W, dY.T @ X / len(X), dY.sum(axis=0)), "divides dW by the batch size"),
+        (lambda dY, X, W: (dY @ W, np.outer(dY[0], X[0]), dY.sum(axis=0)), "uses only the first example"),
+        (lambda dY, X, W: (dY @ W.T, dY.T @ X, dY.sum(axis=0)), "uses W.T: X-bar = Y-bar W"),
+        (lambda dY, X, W: (dY * W, dY.T @ X, dY.sum(axis=0)), r"multiplies elementwise \(\*\) where a matrix "
+                                                              r"product \(@\) is needed"),
+        (lambda dY, X, W: (dY @ W, dY.T @ X), r"should return the tuple \(dX, dW, db\)"),
+        (lambda dY, X, W: None, "returned None"),
+        (lambda dY, X, W: (dY @ W + 1e-3, dY.T @ X, dY.sum(axis=0)), "dX has wrong values"),
+    ],
+    ids=["db-mean", "db-not-summed", "db-scalar", "dW-transposed", "dW-over-N", "first-example-only",
+         "dX-uses-W-T", "dX-star", "two-items", "none", "slightly-off"],
+)
+def test_linear_backward_names_the_mistake(wrong, message):
+    with pytest.raises(CheckFailed, match=message) as info:
+        check_linear_backward(wrong)
+    assert "\n" not in str(info.value)
+
+
+# ---------------------------------------------------------------- Exercise 5: shared_weight_backward
+
+
+def shared_weight_backward(W, x, dy):
+    h1 = np.tanh(W @ x)
+    y = np.tanh(W @ h1)
+    da2 = dy * (1 - y**2)
+    dh1 = W.T @ da2
+    da1 = dh1 * (1 - h1**2)
+    return np.outer(da2, h1) + np.outer(da1, x), W.T @ da1
+
+
+def test_shared_weight_accepts_reference_and_row_form(capsys):
+    check_shared_weight_backward(shared_weight_backward)
+    assert capsys.readouterr().out.strip() == "✔ shared_weight_backward: all checks passed."
+
+    def row_form(W, x, dy):  # the same maths with row vectors, as code usually writes it
+        h1 = np.tanh(x[None] @ W.T)
+        y = np.tanh(h1 @ W.T)
+        da2 = dy[None] * (1 - y**2)
+        da1 = (da2 @ W) * (1 - h1**2)
+        return da2.T @ h1 + da1.T @ x[None], (da1 @ W)[0]
+
+    check_shared_weight_backward(row_form)
+
+
+def _sw(W, x, dy, outer=True, inner=True, d2=True, d1=True, h_for_outer=True, back=None, flip=False):
+    back = W.T if back is None else back
+    h1 = np.tanh(W @ x)
+    y = np.tanh(W @ h1)
+    da2 = dy * (1 - y**2) if d2 else dy
+    dh1 = back @ da2
+    da1 = dh1 * (1 - h1**2) if d1 else dh1
+    dW = np.zeros_like(W)
+    if outer:
+        dW = dW + (np.outer(h1 if h_for_outer else x, da2) if flip else np.outer(da2, h1 if h_for_outer else x))
+    if inner:
+        dW = dW + (np.outer(x, da1) if flip else np.outer(da1, x))
+    return dW, back @ da1
+
+
+def _overwrites(W, x, dy):
+    h1 = np.tanh(W @ x)
+    y = np.tanh(W @ h1)
+    da2 = dy * (1 - y**2)
+    dW = np.outer(da2, h1)
+    da1 = (W.T @ da2) * (1 - h1**2)
+    dW = np.outer(da1, x)  # BUG: `=` instead of `+=`
+    return dW, W.T @ da1
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (_overwrites, r"keeps only the contribution of the inner use .*did you overwrite dW"),
+        (lambda W, x, dy: _sw(W, x, dy, inner=False), "keeps only the contribution of the outer use"),
+        (lambda W, x, dy: _sw(W, x, dy, d2=False), r"forgets the tanh derivative \(1 - y²\) of the outer tanh"),
+        (lambda W, x, dy: _sw(W, x, dy, d1=False), r"forgets the tanh derivative \(1 - h1²\) of the inner tanh"),
+        (lambda W, x, dy: _sw(W, x, dy, h_for_outer=False), "uses x instead of h1"),
+        (lambda W, x, dy: _sw(W, x, dy, back=W), "through W instead of W.T"),
+        (lambda W, x, dy: _sw(W, x, dy, flip=True), "outer products the wrong way round"),
+        (lambda W, x, dy: (_sw(W, x, dy)[0], W @ (shared_weight_backward(W, x, dy)[1] * 0 + 1)), "dx has wrong"),
+        (lambda W, x, dy: (_sw(W, x, dy)[0][:, :1], _sw(W, x, dy)[1]), r"dW has shape \(4, 1\)"),
+        (lambda W, x, dy: _sw(W, x, dy)[0], r"should return the tuple \(dW, dx\)"),
+        (lambda W, x, dy: (W @ x).reshape(2, 2), r"should return the tuple \(dW, dx\)"),
+    ],
+    ids=["overwrites", "outer-only", "no-outer-dtanh", "no-inner-dtanh", "x-for-h1", "W-not-transposed",
+         "outer-flipped", "dx-wrong", "dW-column", "dW-only", "junk"],
+)
+def test_shared_weight_names_the_mistake(wrong, message):
+    with pytest.raises(CheckFailed, match=message) as info:
+        check_shared_weight_backward(wrong)
+    assert "\n" not in str(info.value)
+
+
+def test_shared_weight_error_inside_student_code_is_one_line():
+    def typo(W, x, dy):
+        return W @ x @ dy @ np.ones((3, 3)), x  # a shape error inside the student's code
+
+    with pytest.raises(CheckFailed) as info:
+        check_shared_weight_backward(typo)
+    assert "\n" not in str(info.value)

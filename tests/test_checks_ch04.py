@@ -5,7 +5,6 @@ import pytest
 
 from rnnbook.checks import ch04
 from rnnbook.checks.core import CheckFailed
-from rnnbook.checks.reference import finite_difference
 
 # ------------------------------------------------------------------------------------ rnn_step_backward
 
@@ -121,237 +120,305 @@ def test_step_not_implemented_propagates():
         ch04.check_rnn_step_backward(stub)
 
 
-# ----------------------------------------------------------------------------------------- rnn_backward
+def step_db_mean(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    da = (1 - h_t**2) * dh_t
+    return da @ W_xh, da @ W_hh, da.T @ x_t, da.T @ h_prev, da.mean(axis=0)
 
 
-def make_backward(upstream="both", keep="all", deriv=True, W_hh_T=False, h_prev_of="ok", in_place=False, k=None,
-                  align="start", zero_dh0=False, forward_in_time=False):
-    """A student's rnn_backward, with the selected mistake written the way a student would write it."""
+def test_step_bias_averaged_is_named():
+    with pytest.raises(CheckFailed, match="averages the bias gradient over the batch instead of summing"):
+        ch04.check_rnn_step_backward(step_db_mean)
 
-    def rnn_backward(dhs, x, h0, hs, W_xh, W_hh, *maybe_k):
-        kk = maybe_k[0] if maybe_k else k
-        T = x.shape[0]
-        dx = np.zeros_like(x)
-        dW_xh, dW_hh, db_h = np.zeros_like(W_xh), np.zeros_like(W_hh), np.zeros(W_hh.shape[0])
-        dh_next = np.zeros_like(h0)
-        for t in range(T) if forward_in_time else reversed(range(T)):
-            if in_place:
-                dhs[t] += dh_next
-                dh = dhs[t]
-            elif upstream == "both":
-                dh = dhs[t] + dh_next
-            elif upstream == "no_next":
-                dh = dhs[t]
+
+def test_step_error_inside_student_code_is_one_line():
+    def broken(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+        return dh_t[99]
+
+    with pytest.raises(CheckFailed, match="rnn_step_backward raised IndexError"):
+        ch04.check_rnn_step_backward(broken)
+
+
+# ------------------------------------------------------------------------------------ embedding_backward
+
+
+def emb_ok(tokens, d_emb, V):
+    dE = np.zeros((V, d_emb.shape[-1]))
+    np.add.at(dE, tokens, d_emb)
+    return dE
+
+
+def emb_one_hot(tokens, d_emb, V):
+    one_hot = np.eye(V)[tokens.reshape(-1)]  # (T*N, V)
+    return one_hot.T @ d_emb.reshape(-1, d_emb.shape[-1])
+
+
+def emb_loops(tokens, d_emb, V):
+    dE = np.zeros((V, d_emb.shape[-1]))
+    for t in range(tokens.shape[0]):
+        for n in range(tokens.shape[1]):
+            dE[tokens[t, n]] += d_emb[t, n]
+    return dE
+
+
+def emb_buffered(tokens, d_emb, V):
+    dE = np.zeros((V, d_emb.shape[-1]))
+    dE[tokens] += d_emb
+    return dE
+
+
+def emb_assign(tokens, d_emb, V):
+    dE = np.zeros((V, d_emb.shape[-1]))
+    dE[tokens] = d_emb
+    return dE
+
+
+def emb_per_step(tokens, d_emb, V):
+    dE = np.zeros((V, d_emb.shape[-1]))
+    for t in range(len(tokens)):
+        dE[tokens[t]] += d_emb[t]
+    return dE
+
+
+def emb_mean(tokens, d_emb, V):
+    dE = np.zeros((V, d_emb.shape[-1]))
+    np.add.at(dE, tokens, d_emb)
+    counts = np.bincount(tokens.ravel(), minlength=V)
+    counts[counts == 0] = 1
+    return dE / counts[:, None]
+
+
+def emb_over_N(tokens, d_emb, V):
+    dE = np.zeros((V, d_emb.shape[-1]))
+    np.add.at(dE, tokens, d_emb)
+    return dE / tokens.shape[1]
+
+
+def emb_transposed(tokens, d_emb, V):
+    dE = np.zeros((d_emb.shape[-1], V))
+    np.add.at(dE.T, tokens, d_emb)
+    return dE
+
+
+def emb_flat(tokens, d_emb, V):
+    return d_emb.reshape(-1, d_emb.shape[-1])
+
+
+def emb_in_place(tokens, d_emb, V):
+    d_emb *= 1.0 / 1.0
+    d_emb[0] = 0.0
+    dE = np.zeros((V, d_emb.shape[-1]))
+    np.add.at(dE, tokens, d_emb)
+    return dE
+
+
+def emb_float_index(tokens, d_emb, V):
+    dE = np.zeros((V, d_emb.shape[-1]))
+    np.add.at(dE, tokens * 1.0, d_emb)
+    return dE
+
+
+def test_embedding_accepts_correct_variants(capsys):
+    for fn in (emb_ok, emb_one_hot, emb_loops):
+        ch04.check_embedding_backward(fn)
+    assert capsys.readouterr().out.count("embedding_backward: all checks passed") == 3
+
+
+@pytest.mark.parametrize(
+    ("fn", "message"),
+    [
+        (emb_buffered, r"keeps only one occurrence of each repeated token.*np.add.at"),
+        (emb_assign, r"keeps only one occurrence of each repeated token"),
+        (emb_per_step, r"drops repeated tokens within one time step"),
+        (emb_mean, r"averages the gradient over the occurrences of a token"),
+        (emb_over_N, r"divides by the batch size N"),
+        (emb_transposed, r"dE has shape \(D, V\)"),
+        (emb_flat, r"one row per \*occurrence\*"),
+        (emb_in_place, r"mutates the upstream gradient in place.*d_emb"),
+        (emb_float_index, r"embedding_backward raised IndexError"),
+        (lambda tokens, d_emb, V: None, "dE is None"),
+    ],
+)
+def test_embedding_rejects_mistake(fn, message):
+    with pytest.raises(CheckFailed, match=message):
+        ch04.check_embedding_backward(fn)
+
+
+# ------------------------------------------------------------------------------------ jordan_backward
+
+
+def make_jordan(feedback=True, o_prev="ok", scale=1.0, fb_into="o", local_out=False, accumulate=True,
+                transpose_feedback=False, deriv=True):
+    """A student's jordan_backward; the keyword selects one mistake, written the way a student would."""
+
+    def jordan_backward(x, o0, hs, os, ys, W_xh, W_oh, W_hy):
+        T, N = x.shape[:2]
+        dW_xh, dW_oh, db_h = np.zeros_like(W_xh), np.zeros_like(W_oh), np.zeros(W_oh.shape[0])
+        dW_hy, db_y = np.zeros_like(W_hy), np.zeros(W_hy.shape[0])
+        do_next = np.zeros_like(o0)
+        for t in reversed(range(T)):
+            do_loss = scale * (os[t] - ys[t]) / N
+            do = do_loss + do_next if (feedback and fb_into == "o") else do_loss
+            dh = do @ W_hy
+            if fb_into == "h":
+                dh = dh + do_next @ W_hy
+            da = (1 - hs[t] ** 2) * dh if deriv else dh
+            if o_prev == "ok":
+                prev = os[t - 1] if t > 0 else o0
+            elif o_prev == "wrap":
+                prev = os[t - 1]
             else:
-                dh = dh_next if t < T - 1 else dhs[t]
-            if h_prev_of == "ok":
-                h_prev = hs[t - 1] if t > 0 else h0
-            elif h_prev_of == "wrap":
-                h_prev = hs[t - 1]
-            else:
-                h_prev = hs[t]
-            if deriv == "tanh_h":
-                da = (1 - np.tanh(hs[t]) ** 2) * dh
-            else:
-                da = (1 - hs[t] ** 2) * dh if deriv else dh
-            dx[t] = da @ W_xh
-            if keep == "all":
+                prev = os[t]
+            if accumulate:
                 dW_xh += da.T @ x[t]
-                dW_hh += da.T @ h_prev
+                dW_oh += da.T @ prev
                 db_h += da.sum(axis=0)
-            elif keep == "assign":
-                dW_xh = da.T @ x[t]
-                dW_hh = da.T @ h_prev
-                db_h = da.sum(axis=0)
-            dh_next = da @ (W_hh.T if W_hh_T else W_hh)
-            if kk is not None and t > 0:
-                cut = {"start": t % kk == 0, "off_by_one": (t + 1) % kk == 0, "end": (T - t) % kk == 0}[align]
-                if cut:
-                    dh_next = np.zeros_like(dh_next)
-        if zero_dh0:
-            dh_next = np.zeros_like(dh_next)
-        return dx, dh_next, dW_xh, dW_hh, db_h
+                dW_hy += (do_loss if local_out else do).T @ hs[t]
+                db_y += (do_loss if local_out else do).sum(axis=0)
+            else:
+                dW_xh, dW_oh, db_h = da.T @ x[t], da.T @ prev, da.sum(axis=0)
+                dW_hy, db_y = do.T @ hs[t], do.sum(axis=0)
+            do_next = da @ (W_oh.T if transpose_feedback else W_oh)
+        return dW_xh, dW_oh, db_h, dW_hy, db_y, do_next
 
-    return rnn_backward
+    return jordan_backward
 
 
-def test_backward_accepts_reference(capsys):
-    ch04.check_rnn_backward(make_backward())
-    assert "rnn_backward: all checks passed" in capsys.readouterr().out
+def jordan_two_pass(x, o0, hs, os, ys, W_xh, W_oh, W_hy):
+    # another correct answer: first the total gradients of every o_t, then all parameter sums at once
+    T, N = x.shape[:2]
+    dos = np.zeros_like(os)
+    das = np.zeros_like(hs)
+    do_next = np.zeros_like(o0)
+    for t in range(T - 1, -1, -1):
+        dos[t] = (os[t] - ys[t]) / N + do_next
+        das[t] = (1 - hs[t] ** 2) * (dos[t] @ W_hy)
+        do_next = das[t] @ W_oh
+    o_prev = np.concatenate([o0[None], os[:-1]])
+    return (np.einsum("tnh,tnd->hd", das, x), np.einsum("tnh,tno->ho", das, o_prev), das.sum(axis=(0, 1)),
+            np.einsum("tno,tnh->oh", dos, hs), dos.sum(axis=(0, 1)), do_next)
+
+
+def test_jordan_accepts_correct_variants(capsys):
+    ch04.check_jordan_backward(make_jordan())
+    ch04.check_jordan_backward(jordan_two_pass)
+    assert capsys.readouterr().out.count("jordan_backward: all checks passed") == 2
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"upstream": "no_next"}, r"drops the upstream gradient.*must be dhs\[t\] \+ dh_next"),
-        ({"upstream": "no_local"}, r"ignores dhs\[t\].*must be dhs\[t\] \+ dh_next"),
-        ({"in_place": True}, r"mutates the upstream gradient in place.*`dhs`"),
-        ({"deriv": False}, r"missing \(1 - h\^2\) factor"),
-        ({"keep": "assign"}, "does not accumulate the weight gradients over time"),
-        ({"W_hh_T": True}, "transposed weight"),
-        ({"h_prev_of": "wrap"}, r"hs\[-1\]"),
-        ({"h_prev_of": "same"}, "pairs da_t with h_t"),
-        ({"forward_in_time": True}, "runs t forwards from 0; backpropagation runs t from T - 1 down to 0"),
-        ({"deriv": "tanh_h"}, r"applies tanh to hs\[t\] again"),
-        ({"zero_dh0": True}, r"returns dh0 = 0: the gradient that reaches step 0 goes on into h0"),
+        ({"feedback": False}, r"treats o_\{t-1\} as a constant"),
+        ({"fb_into": "h"}, r"gives W_hy and b_y only the local loss gradient.*arrives at o_t"),
+        ({"local_out": True}, r"gives W_hy and b_y only the local loss gradient"),
+        ({"o_prev": "same"}, r"pairs da_t with o_t"),
+        ({"o_prev": "wrap"}, r"uses os\[t - 1\] at t = 0"),
+        ({"scale": 3.0}, r"forgets the 1/N"),
+        ({"scale": 2.0}, r"drops the 1/2 of the loss"),
+        ({"scale": -1.0}, r"sign of the loss gradient flipped"),
+        ({"accumulate": False}, r"does not accumulate the gradients over time"),
+        ({"transpose_feedback": True}, r"jordan_backward raised a shape mismatch"),
+        ({"deriv": False}, r"forgets the tanh derivative"),
     ],
 )
-def test_backward_rejects_mistake(kwargs, message):
+def test_jordan_rejects_mistake(kwargs, message):
     with pytest.raises(CheckFailed, match=message):
-        ch04.check_rnn_backward(make_backward(**kwargs))
+        ch04.check_jordan_backward(make_jordan(**kwargs))
 
 
-def test_backward_keeps_only_last_time_step():
-    def only_last(dhs, x, h0, hs, W_xh, W_hh):
-        dx, dh0, dW_xh, dW_hh, db_h = make_backward()(dhs, x, h0, hs, W_xh, W_hh)
-        # the weight gradients of step T-1 only (computed correctly), others dropped
+# ------------------------------------------------------------------------------------ rnn_backward_k1k2
+
+
+def make_k1k2(reset=False, extra=0, from_start=False, old_losses=False, h_first="h0", carry=False, swap=False,
+              no_dh0=False, in_place=False, ignore_k2=False):
+    """A student's BPTT(k1, k2), block by block; the keyword selects one mistake."""
+
+    def rnn_backward_k1k2(dhs, x, h0, hs, W_xh, W_hh, k1, k2):
+        if swap:
+            k1, k2 = k2, k1
+        if ignore_k2:
+            k2 = k1
         T = x.shape[0]
-        dh = dhs[T - 1]
-        da = (1 - hs[T - 1] ** 2) * dh
-        return dx, dh0, da.T @ x[T - 1], da.T @ hs[T - 2], da.sum(axis=0)
+        dW_xh, dW_hh, db_h = np.zeros_like(W_xh), np.zeros_like(W_hh), np.zeros(W_hh.shape[0])
+        dh0 = np.zeros_like(h0)
+        dh_next = np.zeros_like(h0)
+        for s in range(0, T, k1):
+            e = min(s + k1, T)
+            if reset:
+                dW_xh, dW_hh, db_h = np.zeros_like(W_xh), np.zeros_like(W_hh), np.zeros(W_hh.shape[0])
+            first = max((s if from_start else e) - k2 - extra, 0)
+            if not carry:
+                dh_next = np.zeros_like(h0)
+            for t in range(e - 1, first - 1, -1):
+                if in_place:
+                    dhs[t] += dh_next
+                    dh = dhs[t]
+                else:
+                    dh = (dhs[t] if (t >= s or old_losses) else 0) + dh_next
+                if t > 0:
+                    h_prev = hs[t - 1]
+                else:
+                    h_prev = {"h0": h0, "zeros": np.zeros_like(h0), "wrap": hs[-1]}[h_first]
+                da = (1 - hs[t] ** 2) * dh
+                dW_xh += da.T @ x[t]
+                dW_hh += da.T @ h_prev
+                db_h += da.sum(axis=0)
+                dh_next = da @ W_hh
+            if first == 0 and not no_dh0:
+                dh0 += dh_next
+        return dW_xh, dW_hh, db_h, dh0
 
-    with pytest.raises(CheckFailed, match="does not accumulate the weight gradients over time"):
-        ch04.check_rnn_backward(only_last)
-
-
-@pytest.mark.parametrize(
-    ("fn", "message"),
-    [
-        (lambda *a: None, "returned None"),
-        (lambda *a: make_backward()(*a)[:3], "tuple of 5 arrays"),
-        (lambda *a: (make_backward()(*a)[0][:, :, :2],) + make_backward()(*a)[1:], r"dx has shape .*expected \(T, N, D\)"),
-        (lambda *a: (make_backward()(*a)[0] * np.nan,) + make_backward()(*a)[1:], "dx contains 84 NaN"),
-        (lambda *a: ("oops",) + make_backward()(*a)[1:], "dx should be a numpy array of numbers"),
-    ],
-)
-def test_backward_rejects_bad_types(fn, message):
-    with pytest.raises(CheckFailed, match=message):
-        ch04.check_rnn_backward(fn)
-
-
-# ------------------------------------------------------------------------------- rnn_backward_truncated
-
-
-def test_truncated_accepts_reference(capsys):
-    ch04.check_rnn_backward_truncated(make_backward())
-    assert "rnn_backward_truncated: all checks passed" in capsys.readouterr().out
-
-
-def full_bptt(dhs, x, h0, hs, W_xh, W_hh, k):
-    return make_backward()(dhs, x, h0, hs, W_xh, W_hh)
+    return rnn_backward_k1k2
 
 
-def only_works_for_k3(dhs, x, h0, hs, W_xh, W_hh, k):
-    return make_backward(k=3)(dhs, x, h0, hs, W_xh, W_hh)
+def k1k2_windows(dhs, x, h0, hs, W_xh, W_hh, k1, k2):
+    # another correct answer: loss by loss, each sent back through the window of its block
+    T = x.shape[0]
+    grads = [np.zeros_like(W_xh), np.zeros_like(W_hh), np.zeros(W_hh.shape[0]), np.zeros_like(h0)]
+    for t_loss in range(T):
+        e = min((t_loss // k1 + 1) * k1, T)
+        first = max(e - k2, 0)
+        dh = dhs[t_loss]
+        for t in range(t_loss, first - 1, -1):
+            h_prev = hs[t - 1] if t > 0 else h0
+            da = (1 - hs[t] ** 2) * dh
+            grads[0] += da.T @ x[t]
+            grads[1] += da.T @ h_prev
+            grads[2] += da.sum(axis=0)
+            dh = da @ W_hh
+        if first == 0:
+            grads[3] += dh
+    return tuple(grads)
 
 
-@pytest.mark.parametrize(
-    ("fn", "message"),
-    [
-        (full_bptt, "does not truncate"),
-        (make_backward(align="off_by_one"), "cuts the gradient one step off"),
-        (make_backward(align="end"), "counts the chunks from the end"),
-        (make_backward(zero_dh0=True), "returns dh0 = 0"),
-        (make_backward(upstream="no_next"), r"drops the upstream gradient.*must be dhs\[t\] \+ dh_next"),
-        (make_backward(in_place=True), "mutates the upstream gradient in place"),
-        (make_backward(deriv=False), r"missing \(1 - h\^2\) factor"),
-        (make_backward(keep="assign"), "does not accumulate"),
-        (only_works_for_k3, r"with k = 2"),
-        (lambda *a: None, "returned None"),
-    ],
-)
-def test_truncated_rejects_mistake(fn, message):
-    with pytest.raises(CheckFailed, match=message):
-        ch04.check_rnn_backward_truncated(fn)
-
-
-# ----------------------------------------------------------------------------------- numerical_gradient
-
-
-def numgrad_ok(f, x, h=1e-5):
-    return finite_difference(f, x, h)
-
-
-def numgrad_ok_add_subtract(f, x, h=1e-5):
-    # restores x by arithmetic (x += h; x -= 2h; x += h): off by an ulp at most, which is fine
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        x[i] += h
-        f_plus = f(x)
-        x[i] -= 2 * h
-        f_minus = f(x)
-        x[i] += h
-        grad[i] = (f_plus - f_minus) / (2 * h)
-    return grad
-
-
-def numgrad_forward(f, x, h=1e-5):
-    grad = np.zeros_like(x)
-    f0 = f(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        grad[i] = (f(x) - f0) / h
-        x[i] = old
-    return grad
-
-
-def numgrad_wrong_divisor(f, x, h=1e-5):
-    return 2 * numgrad_ok(f, x, h)
-
-
-def numgrad_not_restoring(f, x, h=1e-5):
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        f_plus = f(x)
-        x[i] = old - h
-        f_minus = f(x)
-        grad[i] = (f_plus - f_minus) / (2 * h)
-    return grad
-
-
-def numgrad_all_at_once(f, x, h=1e-5):
-    return np.full(x.shape, (f(x + h) - f(x - h)) / (2 * h))
-
-
-def numgrad_flat(f, x, h=1e-5):
-    return numgrad_ok(f, x, h).ravel()
-
-
-def numgrad_row_at_a_time(f, x, h=1e-5):
-    grad = np.zeros_like(x)
-    for i in range(len(x)):  # walks the first axis only: x[i] is a whole row
-        x_plus, x_minus = x.copy(), x.copy()
-        x_plus[i] += h
-        x_minus[i] -= h
-        grad[i] = (f(x_plus) - f(x_minus)) / (2 * h)
-    return grad
-
-
-def test_numerical_gradient_accepts_reference(capsys):
-    ch04.check_numerical_gradient(numgrad_ok)
-    ch04.check_numerical_gradient(numgrad_ok_add_subtract)
-    assert capsys.readouterr().out.count("numerical_gradient: all checks passed") == 2
+def test_k1k2_accepts_correct_variants(capsys):
+    ch04.check_rnn_backward_k1k2(make_k1k2())
+    ch04.check_rnn_backward_k1k2(k1k2_windows)
+    assert capsys.readouterr().out.count("rnn_backward_k1k2: all checks passed") == 2
 
 
 @pytest.mark.parametrize(
-    ("fn", "message"),
+    ("kwargs", "message"),
     [
-        (numgrad_forward, "forward difference"),
-        (numgrad_wrong_divisor, "divides by the wrong step"),
-        (numgrad_not_restoring, "does not restore x"),
-        (numgrad_all_at_once, "perturbs every entry at once"),
-        (numgrad_row_at_a_time, r"perturbs a whole row x\[i\] at a time.*np.ndindex"),
-        (numgrad_flat, r"grad has shape \(12,\); expected x.shape = \(3, 4\)"),
-        (lambda f, x, h: None, "grad is None"),
-        (lambda f, x, h: np.full(x.shape, np.nan), "grad contains 12 NaN"),
-        ("not a function", "expected a function"),
+        ({"reset": True}, r"resets dW_xh, dW_hh, db_h at every block"),
+        ({"extra": 1}, r"backpropagates k2 \+ 1 steps per block"),
+        ({"from_start": True}, r"counts the k2 steps back from the \*start\* of the block"),
+        ({"old_losses": True}, r"adds the losses of steps before the block"),
+        ({"h_first": "zeros"}, r"does not start the first block from h0"),
+        ({"h_first": "wrap"}, r"uses hs\[t - 1\] at t = 0.*the first block starts from h0"),
+        ({"carry": True}, r"carries dh_next from one block into the next"),
+        ({"swap": True}, r"swaps k1 and k2"),
+        ({"ignore_k2": True}, r"ignores k2"),
+        ({"no_dh0": True}, r"returns dh0 = 0"),
+        ({"in_place": True}, r"mutates the upstream gradient in place.*dhs"),
     ],
 )
-def test_numerical_gradient_rejects_mistake(fn, message):
+def test_k1k2_rejects_mistake(kwargs, message):
     with pytest.raises(CheckFailed, match=message):
-        ch04.check_numerical_gradient(fn)
+        ch04.check_rnn_backward_k1k2(make_k1k2(**kwargs))
+
+
+def test_k1k2_rejects_bad_returns():
+    with pytest.raises(CheckFailed, match="returned None"):
+        ch04.check_rnn_backward_k1k2(lambda *a: None)
+    with pytest.raises(CheckFailed, match="tuple of 4 arrays"):
+        ch04.check_rnn_backward_k1k2(lambda *a: make_k1k2()(*a)[:3])

@@ -1,4 +1,4 @@
-"""Chapter 6's checks accept the reference solutions and reject each named mistake with a message that names it."""
+"""Chapter 6's checks accept correct answers and reject each named mistake with a message that names it."""
 
 import numpy as np
 import pytest
@@ -14,36 +14,82 @@ def sigmoid(a):
 # ---------------------------------------------------------------- lstm_cell_forward
 
 
-def make_cell(*, concat="hx", cand=np.tanh, keep_c=True, squash=np.tanh, swap_fi=False, read_prev=False, ret="hc",
-              gate=sigmoid, write="i*c", o_inside=False, axis=1):
+def make_cell(*, concat="hx", cand=np.tanh, keep="f", squash=np.tanh, swap_fi=False, read_prev=False, ret="hc",
+              gate=sigmoid, write="i*c", o_inside=False, axis=1, no_o=False, no_bias="", order="fico"):
+    """A student's cell, written out; each keyword reproduces one mistake."""
+
     def lstm_cell_forward(x_t, h_prev, c_prev, p):
         z = np.concatenate([h_prev, x_t] if concat == "hx" else [x_t, h_prev], axis=axis)
-        f_t = gate(z @ p["W_f"].T + p["b_f"])
-        i_t = gate(z @ p["W_i"].T + p["b_i"])
+        names = dict(zip("fico", order, strict=True))  # which weights each part reads
+
+        def pre(g):
+            w = names[g]
+            return z @ p[f"W_{w}"].T + (0 if no_bias == g else p[f"b_{w}"])
+
+        f_t = gate(pre("f"))
+        i_t = gate(pre("i"))
         if swap_fi:
             f_t, i_t = i_t, f_t
-        c_tilde = cand(z @ p["W_c"].T + p["b_c"])
-        o_t = gate(z @ p["W_o"].T + p["b_o"])
-        written = {"i*c": i_t * c_tilde, "i+c": i_t + c_tilde, "c": c_tilde}[write]
-        c_t = (f_t * c_prev if keep_c else 0.0) + written
+        c_tilde = cand(pre("c"))
+        o_t = gate(pre("o"))
+        new = {"i*c": i_t * c_tilde, "i+c": i_t + c_tilde, "c": c_tilde, "i*c_prev": i_t * c_prev}[write]
+        old = {"f": f_t * c_prev, "none": c_prev, "1-f": (1 - f_t) * c_prev, "drop": 0.0}[keep]
+        c_t = old + new
         c_read = c_prev if read_prev else c_t
-        h_t = squash(o_t * c_read) if o_inside else o_t * squash(c_read)
+        if no_o:
+            h_t = np.tanh(c_read)
+        else:
+            h_t = squash(o_t * c_read) if o_inside else o_t * squash(c_read)
         return {"hc": (h_t, c_t), "ch": (c_t, h_t), "h": h_t, "T": (h_t.T, c_t.T)}[ret]
 
     return lstm_cell_forward
 
 
-def test_cell_accepts_reference(capsys):
-    ch06.check_lstm_cell_forward(make_cell())
-    assert "lstm_cell_forward: all checks passed" in capsys.readouterr().out
+def cell_stacked(x_t, h_prev, c_prev, p):
+    # another correct answer: one stacked matrix product, as PyTorch does
+    z = np.concatenate([h_prev, x_t], axis=1)
+    W = np.concatenate([p["W_f"], p["W_i"], p["W_c"], p["W_o"]])
+    b = np.concatenate([p["b_f"], p["b_i"], p["b_c"], p["b_o"]])
+    a = z @ W.T + b
+    H = h_prev.shape[1]
+    f, i, g, o = (a[:, k * H:(k + 1) * H] for k in range(4))
+    c = sigmoid(f) * c_prev + sigmoid(i) * np.tanh(g)
+    return sigmoid(o) * np.tanh(c), c
+
+
+def cell_split_weights(x_t, h_prev, c_prev, p):
+    # another correct answer: the h-part and x-part of each W applied separately
+    H = h_prev.shape[1]
+
+    def a(g):
+        return h_prev @ p[f"W_{g}"][:, :H].T + x_t @ p[f"W_{g}"][:, H:].T + p[f"b_{g}"]
+
+    c = sigmoid(a("f")) * c_prev + sigmoid(a("i")) * np.tanh(a("c"))
+    return sigmoid(a("o")) * np.tanh(c), c
+
+
+def test_cell_accepts_correct_variants(capsys):
+    for fn in (make_cell(), cell_stacked, cell_split_weights):
+        ch06.check_lstm_cell_forward(fn)
+    assert capsys.readouterr().out.count("lstm_cell_forward: all checks passed") == 3
 
 
 @pytest.mark.parametrize(
     "wrong, message",
     [
+        (make_cell(keep="none"), "has no forget gate"),
+        (make_cell(keep="1-f"), r"multiplies c_prev by 1 - f_t"),
+        (make_cell(no_o=True), "is missing the output gate"),
+        (make_cell(write="i*c_prev"), r"multiplies the input gate with c_prev"),
+        (make_cell(no_bias="f"), "leaves out the bias of the forget gate"),
+        (make_cell(no_bias="i"), "leaves out the bias of the input gate"),
+        (make_cell(no_bias="c"), "leaves out the bias of the candidate"),
+        (make_cell(no_bias="o"), "leaves out the bias of the output gate"),
+        (make_cell(order="ifoc"), "gate-order mistake"),
+        (make_cell(order="fioc"), "swaps the weights of the candidate and the output gate"),
         (make_cell(concat="xh"), r"concatenates \[x_t, h_prev\]"),
         (make_cell(cand=sigmoid), "applies a sigmoid to the candidate"),
-        (make_cell(keep_c=False), "forgets c_prev"),
+        (make_cell(keep="drop"), "forgets c_prev"),
         (make_cell(squash=lambda c: c), "missing the tanh on c_next before the output gate"),
         (make_cell(swap_fi=True), "mixes up the forget and input gates"),
         (make_cell(read_prev=True), r"uses tanh\(c_prev\)"),
@@ -62,11 +108,13 @@ def test_cell_names_mistakes(wrong, message):
         ch06.check_lstm_cell_forward(wrong)
 
 
-def test_cell_none_nan_and_mutation():
+def test_cell_none_nan_mutation_and_errors():
     with pytest.raises(CheckFailed, match="returned None"):
         ch06.check_lstm_cell_forward(lambda x_t, h_prev, c_prev, p: None)
     with pytest.raises(CheckFailed, match="NaN"):
         ch06.check_lstm_cell_forward(lambda x_t, h_prev, c_prev, p: (h_prev * np.nan, c_prev))
+    with pytest.raises(CheckFailed, match="lstm_cell_forward raised KeyError: 'W_g'"):
+        ch06.check_lstm_cell_forward(lambda x_t, h_prev, c_prev, p: p["W_g"])
 
     def mutating(x_t, h_prev, c_prev, p):
         h, c = make_cell()(x_t, h_prev, c_prev, p)
@@ -85,190 +133,186 @@ def test_cell_unfinished_exercise_raises_not_implemented():
         ch06.check_lstm_cell_forward(stub)
 
 
-# ---------------------------------------------------------------- lstm_forward
+# ---------------------------------------------------------------- peephole_cell_forward
 
 
-def make_forward(cell=None, *, carry_h=True, carry_c=True, zero_c0=False, zero_h0=False, layout="TNH", ret="hc"):
-    cell = cell or make_cell()
-
-    def lstm_forward(x, h0, c0, p):
-        h0 = 0 * h0 if zero_h0 else h0
-        c0 = 0 * c0 if zero_c0 else c0
-        h, c, hs, cs = h0, c0, [], []
-        for x_t in x:
-            h, c = cell(x_t, h if carry_h else h0, c if carry_c else c0, p)
-            hs.append(h)
-            cs.append(c)
-        hs, cs = np.stack(hs), np.stack(cs)
-        if layout == "NTH":
-            hs, cs = hs.transpose(1, 0, 2), cs.transpose(1, 0, 2)
-        if layout == "last":
-            hs, cs = hs[-1], cs[-1]
-        if layout == "with_initial":
-            hs, cs = np.concatenate([h0[None], hs]), np.concatenate([c0[None], cs])
-        return (hs, cs) if ret == "hc" else (cs, hs)
-
-    return lstm_forward
-
-
-def test_forward_accepts_reference(capsys):
-    ch06.check_lstm_forward(make_forward())
-    assert "lstm_forward: all checks passed" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(
-    "wrong, message",
-    [
-        (make_forward(carry_h=False), "does not carry the hidden state across steps"),
-        (make_forward(carry_c=False), "does not carry the cell state across steps"),
-        (make_forward(zero_c0=True), "starts from a zero cell state"),
-        (make_forward(zero_h0=True), "starts from a zero hidden state"),
-        (make_forward(layout="NTH"), r"hs has shape \(N, T, H\)"),
-        (make_forward(layout="last"), r"hs has shape \(N, H\): return the state of \*every\* step"),
-        (make_forward(layout="with_initial"), "hs has T \\+ 1 steps: it includes the initial state"),
-        (make_forward(ret="ch"), r"returns \(cs, hs\)"),
-        (make_forward(make_cell(keep_c=False)), "the first step.*check lstm_cell_forward first"),
-    ],
-)
-def test_forward_names_mistakes(wrong, message):
-    with pytest.raises(CheckFailed, match=message):
-        ch06.check_lstm_forward(wrong)
-
-
-def test_forward_none_and_nan():
-    with pytest.raises(CheckFailed, match="returned None"):
-        ch06.check_lstm_forward(lambda x, h0, c0, p: None)
-    with pytest.raises(CheckFailed, match="NaN"):
-        ch06.check_lstm_forward(lambda x, h0, c0, p: (np.full((5, 2, 4), np.nan), np.zeros((5, 2, 4))))
-
-
-# ---------------------------------------------------------------- params_from_torch
-
-
-def make_loader(order=("i", "f", "c", "o"), *, glue="hx", bias="both", bias_shape=None):
-    def params_from_torch(weight_ih, weight_hh, bias_ih, bias_hh):
-        H = weight_hh.shape[1]
-        p = {}
-        for k, gate in enumerate(order):
-            rows = slice(k * H, (k + 1) * H)
-            parts = [weight_hh[rows], weight_ih[rows]]
-            p[f"W_{gate}"] = np.concatenate(parts if glue == "hx" else parts[::-1], axis=1)
-            b = {"both": bias_ih[rows] + bias_hh[rows], "ih": bias_ih[rows], "hh": bias_hh[rows]}[bias]
-            p[f"b_{gate}"] = b.reshape(bias_shape) if bias_shape else b
-        return p
-
-    return params_from_torch
-
-
-def test_loader_accepts_reference(capsys):
-    ch06.check_params_from_torch(make_loader())
-    assert "params_from_torch: all checks passed" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(
-    "wrong, message",
-    [
-        (make_loader(("i", "f", "o", "c")), r"reads the stacked rows in the order \[i \| f \| o \| g\]"),
-        (make_loader(("f", "i", "c", "o")), r"reads the stacked rows in the order \[f \| i \| g \| o\]"),
-        (make_loader(("i", "f", "o", "c"), glue="xh"), r"order \[i \| f \| o \| g\]"),
-        (make_loader(glue="xh"), r"glues \[weight_ih block, weight_hh block\]"),
-        (make_loader(bias="ih"), "uses only bias_ih"),
-        (make_loader(bias="hh"), "uses only bias_hh"),
-        (make_loader(bias_shape=(-1, 1)), r"b_f has shape \(4, 1\).*one-dimensional"),
-    ],
-)
-def test_loader_names_mistakes(wrong, message):
-    with pytest.raises(CheckFailed, match=message):
-        ch06.check_params_from_torch(wrong)
-
-
-def test_loader_wrong_types():
-    with pytest.raises(CheckFailed, match="returned None"):
-        ch06.check_params_from_torch(lambda *w: None)
-    with pytest.raises(CheckFailed, match="should return a dict"):
-        ch06.check_params_from_torch(lambda *w: [1, 2])
-    with pytest.raises(CheckFailed, match="lacks the key"):
-        ch06.check_params_from_torch(lambda *w: {"W_f": 0})
-
-    def transposed(*w):
-        return {k: (v.T if k.startswith("W") else v) for k, v in make_loader()(*w).items()}
-
-    with pytest.raises(CheckFailed, match="looks transposed"):
-        ch06.check_params_from_torch(transposed)
-
-    def nan(*w):
-        p = make_loader()(*w)
-        p["b_o"] = p["b_o"] * np.nan
-        return p
-
-    with pytest.raises(CheckFailed, match="b_o contains 4 NaN"):
-        ch06.check_params_from_torch(nan)
-
-
-def test_loader_matches_torch():
-    # The reference loader, fed a real nn.LSTM's weights, reproduces torch's forward pass (float64).
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
-    lstm = torch.nn.LSTM(3, 4).double()
-    x = torch.randn(5, 2, 3, dtype=torch.float64)
-    with torch.no_grad():
-        out, (h_n, c_n) = lstm(x)
-    p = make_loader()(*(getattr(lstm, f"{n}_l0").detach().numpy() for n in ("weight_ih", "weight_hh", "bias_ih",
-                                                                              "bias_hh")))
-    hs, cs = make_forward()(x.numpy(), np.zeros((2, 4)), np.zeros((2, 4)), p)
-    assert np.max(np.abs(hs - out.numpy())) <= 1e-12
-    assert np.max(np.abs(cs[-1] - c_n[0].numpy())) <= 1e-12
-
-
-# ---------------------------------------------------------------- lstm_num_params
-
-
-def count(D, H, L, gates=4, biases=2, deep="H"):
-    return gates * (H * D + H * H + biases * H) + (L - 1) * gates * (H * (H if deep == "H" else D) + H * H + biases * H)
-
-
-def test_num_params_accepts_reference(capsys):
-    ch06.check_lstm_num_params(lambda D, H, num_layers=1: count(D, H, num_layers))
-    assert "lstm_num_params: all checks passed" in capsys.readouterr().out
-
-
-def test_num_params_reference_matches_torch():
-    torch = pytest.importorskip("torch")
-    for D, H, L in ch06._SIZES:
-        assert sum(t.numel() for t in torch.nn.LSTM(D, H, num_layers=L).parameters()) == count(D, H, L)
-
-
-@pytest.mark.parametrize(
-    "wrong, message",
-    [
-        (lambda D, H, L=1: count(D, H, L, gates=1), "counts an RNN, not an LSTM"),
-        (lambda D, H, L=1: count(D, H, L, biases=1), "counts one bias per gate"),
-        (lambda D, H, L=1: count(D, H, L, deep="D"), "uses D as the input size of every layer"),
-        (lambda D, H, L=1: count(D, H, 1), "ignores num_layers"),
-        (lambda D, H, L=1: count(D, H, L, gates=3), "counts three gates, as in a GRU"),
-        (lambda D, H, L=1: count(D, H, L, biases=0), "counts no biases"),
-        (lambda D, H, L=1: count(D, H, L) + 1, r"lstm_num_params\(1, 1, 1\) = 17; nn.LSTM\(1, 1, num_layers=1\) has 16"),
-        (lambda D, H, L=1: None, "is None"),
-        (lambda D, H, L=1: [count(D, H, L)] * 2, "should be a single number"),
-    ],
-)
-def test_num_params_names_mistakes(wrong, message):
-    with pytest.raises(CheckFailed, match=message):
-        ch06.check_lstm_num_params(wrong)
-
-
-def test_cell_candidate_and_output_weights_swapped_is_named():
-    from rnnbook.checks.ch06 import check_lstm_cell_forward
-
-    def swapped(x_t, h_prev, c_prev, p):
+def make_peephole(*, o_sees="c_t", after=False, from_h=False, skip="", swap_fi=False, matmul=False, keep="f",
+                  no_o=False):
+    def peephole_cell_forward(x_t, h_prev, c_prev, p):
         z = np.concatenate([h_prev, x_t], axis=1)
-        sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
-        f_t = sig(z @ p["W_f"].T + p["b_f"])
-        i_t = sig(z @ p["W_i"].T + p["b_i"])
-        c_tilde = np.tanh(z @ p["W_o"].T + p["b_o"])
-        o_t = sig(z @ p["W_c"].T + p["b_c"])
-        c_next = f_t * c_prev + i_t * c_tilde
-        return o_t * np.tanh(c_next), c_next
+        v_f, v_i = (p["v_i"], p["v_f"]) if swap_fi else (p["v_f"], p["v_i"])
+        seen = h_prev if from_h else c_prev
 
-    with pytest.raises(CheckFailed, match="swaps the weights of the candidate and the output gate"):
-        check_lstm_cell_forward(swapped)
+        def gate(g, v, c):
+            peek = 0.0 if skip == g else (c @ np.diag(v) @ np.ones((len(v), 1)) if matmul else v * c)
+            a = z @ p[f"W_{g}"].T + p[f"b_{g}"]
+            return sigmoid(a) + peek if after else sigmoid(a + peek)
+
+        f_t = gate("f", v_f, seen)
+        i_t = gate("i", v_i, seen)
+        c_tilde = np.tanh(z @ p["W_c"].T + p["b_c"])
+        c_t = (f_t * c_prev if keep == "f" else c_prev) + i_t * c_tilde
+        o_t = gate("o", p["v_o"], c_t if o_sees == "c_t" else (h_prev if from_h else c_prev))
+        h_t = np.tanh(c_t) if no_o else o_t * np.tanh(c_t)
+        return h_t, c_t
+
+    return peephole_cell_forward
+
+
+def test_peephole_accepts_correct_variants(capsys):
+    def with_einsum(x_t, h_prev, c_prev, p):
+        H = h_prev.shape[1]
+        W = {g: p[f"W_{g}"] for g in "fico"}
+
+        def a(g):
+            return np.einsum("nk,hk->nh", h_prev, W[g][:, :H]) + x_t @ W[g][:, H:].T + p[f"b_{g}"]
+
+        f = sigmoid(a("f") + p["v_f"] * c_prev)
+        i = sigmoid(a("i") + p["v_i"] * c_prev)
+        c = f * c_prev + i * np.tanh(a("c"))
+        return sigmoid(a("o") + p["v_o"] * c) * np.tanh(c), c
+
+    ch06.check_peephole_cell_forward(make_peephole())
+    ch06.check_peephole_cell_forward(with_einsum)
+    assert capsys.readouterr().out.count("peephole_cell_forward: all checks passed") == 2
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (make_peephole(o_sees="c_prev"), "lets the output gate look at c_prev"),
+        (make_peephole(after=True), "adds the peephole term after the sigmoid"),
+        (make_peephole(from_h=True), "lets the gates look at h_prev instead of the cell state"),
+        (make_peephole(skip="f"), "leaves out the peephole of the forget gate"),
+        (make_peephole(skip="i"), "leaves out the peephole of the input gate"),
+        (make_peephole(skip="o"), "leaves out the peephole of the output gate"),
+        (make_peephole(swap_fi=True), "swaps the peephole weights of the forget and input gates"),
+        (make_peephole(matmul=True), "turns the peephole into a matrix product"),
+        (make_peephole(keep="none"), "has no forget gate"),
+        (make_peephole(no_o=True), "is missing the output gate"),
+        (make_cell(), "has no peepholes at all"),
+    ],
+)
+def test_peephole_names_mistakes(wrong, message):
+    with pytest.raises(CheckFailed, match=message):
+        ch06.check_peephole_cell_forward(wrong)
+
+
+# ---------------------------------------------------------------- params_from_keras
+
+
+def make_keras(*, order="ifco", x_first=False, transpose=True, rec_transpose=True, axis=1, bias_shift=0,
+               rows=False, ret="dict"):
+    def params_from_keras(kernel, recurrent_kernel, bias):
+        H = recurrent_kernel.shape[0]
+        p = {}
+        for k, g in enumerate(order):
+            cols = slice(k * H, (k + 1) * H)
+            if rows:
+                x_part, h_part = kernel[cols], recurrent_kernel[cols]
+            else:
+                x_part = kernel[:, cols].T if transpose else kernel[:, cols]
+                h_part = recurrent_kernel[:, cols].T if (transpose and rec_transpose) else recurrent_kernel[:, cols]
+            parts = [x_part, h_part] if x_first else [h_part, x_part]
+            p[f"W_{g}"] = np.concatenate(parts, axis=axis)
+            j = (k + bias_shift) % 4
+            p[f"b_{g}"] = bias[j * H:(j + 1) * H]
+        return p if ret == "dict" else None
+
+    return params_from_keras
+
+
+def keras_with_split(kernel, recurrent_kernel, bias):
+    # another correct answer: np.split into four column blocks, then np.hstack
+    ks, rs, bs = np.split(kernel, 4, axis=1), np.split(recurrent_kernel, 4, axis=1), np.split(bias, 4)
+    p = {}
+    for g, kx, kh, b in zip("ifco", ks, rs, bs, strict=True):
+        p[f"W_{g}"] = np.hstack([kh.T, kx.T])
+        p[f"b_{g}"] = b.copy()
+    return p
+
+
+def test_keras_accepts_correct_variants(capsys):
+    ch06.check_params_from_keras(make_keras())
+    ch06.check_params_from_keras(keras_with_split)
+    assert capsys.readouterr().out.count("params_from_keras: all checks passed") == 2
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (make_keras(axis=0), "concatenates along the wrong axis.*use axis=1"),
+        (make_keras(transpose=False), "glues blocks with different numbers of rows.*transpose"),
+        (make_keras(order="ifoc"), r"reads the gates in the order \[i \| f \| o \| c\]"),
+        (make_keras(order="fico"), r"reads the gates in the order \[f \| i \| c \| o\]"),
+        (make_keras(x_first=True), r"glues \[x-part, h-part\]"),
+        (make_keras(rec_transpose=False), "uses the recurrent_kernel block without transposing it"),
+        (make_keras(bias_shift=1), "takes b_i from the block of the forget gate"),
+        (make_keras(rows=True), "glues blocks with different numbers of rows"),
+        (make_keras(ret=None), "returned None"),
+    ],
+)
+def test_keras_names_mistakes(wrong, message):
+    with pytest.raises(CheckFailed, match=message):
+        ch06.check_params_from_keras(wrong)
+
+
+def test_keras_transposed_output_is_named():
+    def transposed(kernel, recurrent_kernel, bias):
+        p = make_keras()(kernel, recurrent_kernel, bias)
+        return {k: (v.T if k.startswith("W") else v) for k, v in p.items()}
+
+    with pytest.raises(CheckFailed, match=r"W_f has shape \(H \+ D, H\)"):
+        ch06.check_params_from_keras(transposed)
+
+
+# ---------------------------------------------------------------- counter_weights
+
+RIGHT = {"z": ([0, 0, 0], 1.0), "i": ([0, 100, 0], -10.0), "f": ([0, 0, 100], 10.0), "o": ([0, 0, 100], -10.0)}
+
+
+def weights_fn(**changes):
+    w = {**RIGHT, **changes}
+    return lambda: w
+
+
+def test_counter_accepts_correct_variants(capsys):
+    ch06.check_counter_weights(weights_fn())
+    # the write can also come from x2 itself, and larger weights are fine
+    ch06.check_counter_weights(weights_fn(z=([0, 1, 0], 0.0)))
+    ch06.check_counter_weights(weights_fn(i=([0, 200, 0], -20.0), f=([0, 0, 60], 30.0), o=((0, 0, 50), -25)))
+    assert capsys.readouterr().out.count("counter_weights: all checks passed") == 3
+
+
+LECTURE = {"z": ([1, 0, 0], 0.0), "i": ([0, 100, 0], -10.0), "f": ([0, 100, 0], 10.0), "o": ([0, 0, 100], -10.0)}
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda: LECTURE, r"a write adds x1 \(the lecture's cell input\)"),
+        (weights_fn(z=([0.5, 0, 0], 1.0)), "what a write adds depends on x1"),
+        (weights_fn(z=([0, 0, 0], 0.0)), r"a step with x2 = 1 adds 0 to the memory, not 1"),
+        (weights_fn(f=([0, 100, 0], 10.0)), r"forget gate does not close when x3 = -1 .*reacts to x2 = -1"),
+        (weights_fn(i=([0, 10, 0], -1.0), f=([0, 0, 10], 1.0), o=([0, 0, 10], -1.0)), "input gate is not shut"),
+        (weights_fn(f=([0, 0, 10], 1.0)), "forget gate is a dimmer, not a switch"),
+        (weights_fn(f=([0, 0, 100], -10.0)), "forget gate is closed"),
+        (weights_fn(f=([0, 0, -100], 10.0)), r"at x2 = 0, x3 = 1 the forget gate is closed.*must not empty"),
+        (weights_fn(o=([0, 0, 100], 10.0)), "output gate is open when x3 = 0"),
+        (weights_fn(o=([0, 100, 0], -10.0)), "output gate does not open fully when x3 = 1"),
+        (weights_fn(i=([0, 100, 0], 0.0)), "input gate is not shut when x2 = 0"),
+        (lambda: {"z": ([0, 0], 1.0)}, "lacks the key"),
+        (weights_fn(z=([0, 0], 1.0)), r"weights\['z'\]\[0\] has shape \(2,\)"),
+        (lambda: None, "returned None"),
+    ],
+)
+def test_counter_names_mistakes(wrong, message):
+    with pytest.raises(CheckFailed, match=message):
+        ch06.check_counter_weights(wrong)
+
+
+def test_counter_end_to_end_catches_a_slow_leak():
+    # gates that pass the probes' thresholds barely, but leak enough over 40 steps to break a count
+    leaky = weights_fn(f=([0, 0, 100], 7.0))
+    with pytest.raises(CheckFailed, match="forget gate is a dimmer|on a test sequence"):
+        ch06.check_counter_weights(leaky)

@@ -1,11 +1,11 @@
 """Checks for the exercises of Chapter 1 (computation graphs and backpropagation).
 
-    from rnnbook.checks.ch01 import check_backward_graph, check_value_mul, check_value_tanh, check_grad_check
-
-    check_backward_graph(backward_graph)   # gradients of f = y * tanh(x*y + z) by hand
-    check_value_mul(Value)                 # your Value class: the backward pass of `*`
-    check_value_tanh(Value)                # your Value class: the backward pass of `tanh`
-    check_grad_check(grad_check)           # a centred finite-difference gradient
+    check_value_mul(Value)                           # your Value class: the backward pass of `*`
+    check_value_tanh(Value)                          # your Value class: the backward pass of `tanh`
+    check_backward_graph(backward_graph)             # gradients of f = y * tanh(x*y + z) by hand
+    check_numerical_gradient(numerical_gradient)     # a centred finite-difference gradient, step eps
+    check_linear_backward(linear_backward)           # the backward pass of Y = X W^T + b on a batch
+    check_shared_weight_backward(shared_weight_backward)  # y = tanh(W tanh(W x)): W used twice
 
 The two ``Value`` checks take the student's *class* and build small graphs with it.  Each
 graph is chosen so that one typical mistake gives a wrong number on it while the others
@@ -18,8 +18,16 @@ import numpy as np
 
 from .core import as_array, as_float, assert_close, assert_shape, fail, hint_if_matches, is_close, passed
 from .reference import finite_difference as _difference
+from .safe import one_line_errors, student_call
 
-__all__ = ["check_backward_graph", "check_value_mul", "check_value_tanh", "check_grad_check"]
+__all__ = [
+    "check_backward_graph",
+    "check_value_mul",
+    "check_value_tanh",
+    "check_numerical_gradient",
+    "check_linear_backward",
+    "check_shared_weight_backward",
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -87,6 +95,7 @@ def _as_three_numbers(got) -> np.ndarray:
     return np.array([as_float(name, g) for name, g in zip(("df_dx", "df_dy", "df_dz"), got, strict=True)])
 
 
+@one_line_errors
 def check_backward_graph(backward_graph) -> None:
     """Exercise 1: ``backward_graph(x, y, z)`` returns (df/dx, df/dy, df/dz) of f = y*tanh(x*y + z)."""
     __tracebackhide__ = True
@@ -132,6 +141,7 @@ def _backward_never_reached(name: str) -> dict:
     }
 
 
+@one_line_errors
 def check_value_mul(Value) -> None:
     """Exercise 2a: ``Value.__mul__`` computes a*b and its backward pass accumulates b·out.grad into a.grad."""
     __tracebackhide__ = True
@@ -168,6 +178,7 @@ def check_value_mul(Value) -> None:
     passed("Value.__mul__")
 
 
+@one_line_errors
 def check_value_tanh(Value) -> None:
     """Exercise 2b: ``Value.tanh`` and its backward pass, local derivative 1 − tanh²(x)."""
     __tracebackhide__ = True
@@ -229,7 +240,7 @@ def check_value_tanh(Value) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 3: a centred finite-difference gradient, grad_check(f, x, h=1e-5).
+# Exercise 3: a centred finite-difference gradient, numerical_gradient(f, x, eps=1e-5).
 # --------------------------------------------------------------------------------------------
 
 _X = np.array([[0.3, -1.2, 0.7], [1.5, -0.4, 0.9]])
@@ -244,16 +255,24 @@ def _wavy_grad(x):
     return np.cos(x) * x**2 + 2.0 * x * np.sin(x)
 
 
-def _run_grad_check(grad_check, f, x, *args):
+def _cube(x):
+    return float(np.sum(x**3))
+
+
+def _run_numerical_gradient(numerical_gradient, f, x, *args):
     __tracebackhide__ = True
     x_before = x.copy()
-    got = grad_check(f, x, *args)
+    # called through a closure: restoring x[i] by arithmetic may leave a rounding error, which is fine
+    raw = student_call(lambda: numerical_gradient(f, x, *args), what="numerical_gradient")
     if x.shape != x_before.shape or np.max(np.abs(x - x_before)) > 1e-9:
         fail(
-            "grad_check changed x in place and did not restore it: after evaluating f at x[i] + h and x[i] - h, "
-            "put the old value back (old = x[i]; ...; x[i] = old), or work on x.copy()"
+            "numerical_gradient changed x in place and did not restore it: after evaluating f at x[i] + eps and "
+            "x[i] - eps, put the old value back (old = x[i]; ...; x[i] = old), or work on x.copy()"
         )
-    got = as_array("the numerical gradient", got)
+    if isinstance(raw, np.ndarray) and raw.dtype == np.float32:
+        fail("the numerical gradient is float32: it computes in single precision, whose 7 digits drown a "
+             "difference quotient; keep float64 (np.zeros_like(x, dtype=float))")
+    got = as_array("the numerical gradient", raw)
     if got.shape != x.shape and got.size == x.size:
         fail(
             f"the numerical gradient has shape {got.shape}; expected x.shape = {x.shape} "
@@ -263,44 +282,203 @@ def _run_grad_check(grad_check, f, x, *args):
     return got
 
 
-def check_grad_check(grad_check) -> None:
-    """Exercise 3: ``grad_check(f, x, h=1e-5)`` returns the centred-difference gradient of f at x."""
+def check_numerical_gradient(numerical_gradient) -> None:
+    """Exercise 3: ``numerical_gradient(f, x, eps=1e-5)`` returns the centred-difference gradient of f at x."""
     __tracebackhide__ = True
-    if not callable(grad_check):
-        fail(f"expected a function, got {type(grad_check).__name__}")
-    h = 1e-5
-    x = _X.copy()
-    got = _run_grad_check(grad_check, _wavy, x)
-    centred = _difference(_wavy, _X, h, "centred")
+    if not callable(numerical_gradient):
+        fail(f"expected a function, got {type(numerical_gradient).__name__}")
+    eps = 1e-5
+    got = _run_numerical_gradient(numerical_gradient, _wavy, _X.copy())
+    centred = _difference(_wavy, _X, eps, "centred")
+    forward = _difference(_wavy, _X, eps, "forward")
     wrong = {
-        "divides by h instead of 2h: the centred difference spans x - h to x + h, a width of 2h": 2.0 * centred,
-        "uses a one-sided (forward) difference (f(x + h) - f(x)) / h, whose error is of order h; "
-        "use the centred difference (f(x + h) - f(x - h)) / (2h)": _difference(_wavy, _X, h, "forward"),
-        "uses a one-sided (backward) difference (f(x) - f(x - h)) / h, whose error is of order h; "
-        "use the centred difference (f(x + h) - f(x - h)) / (2h)": _difference(_wavy, _X, h, "backward"),
+        "flips the sign: the centred difference is (f(x + eps) - f(x - eps)) / (2 eps), "
+        "the point above minus the point below": -centred,
+        "divides by eps instead of 2 eps: the centred difference spans x - eps to x + eps, a width of 2 eps": (
+            2.0 * centred
+        ),
+        "evaluates its second point at x instead of x - eps, (f(x + eps) - f(x)) / (2 eps): a one-sided "
+        "difference in disguise, and half its size": forward / 2.0,
+        "uses a one-sided (forward) difference (f(x + eps) - f(x)) / eps, whose error is of order eps; "
+        "use the centred difference (f(x + eps) - f(x - eps)) / (2 eps)": forward,
+        "uses a one-sided (backward) difference (f(x) - f(x - eps)) / eps, whose error is of order eps; "
+        "use the centred difference (f(x + eps) - f(x - eps)) / (2 eps)": _difference(_wavy, _X, eps, "backward"),
         "perturbs a whole row x[i] at a time (`for i in range(len(x))` walks only the first axis); "
-        "perturb one entry at a time with `for i in np.ndindex(x.shape)`": _difference(_wavy, _X, h, kind="rows"),
+        "perturb one entry at a time with `for i in np.ndindex(x.shape)`": _difference(_wavy, _X, eps, kind="rows"),
     }
     hint_if_matches("the numerical gradient", got, wrong, rtol=1e-7, atol=1e-9)
     exact = _wavy_grad(_X)
     err = float(np.max(np.abs(got - exact)))
-    if 1e-7 < err < 100 * h and not is_close(got, exact, rtol=1e-6, atol=1e-8):
+    if 1e-7 < err < 100 * eps and not is_close(got, exact, rtol=1e-6, atol=1e-8):
         fail(
-            f"the numerical gradient is off by {err:.1e}, about the size of h = {h:g}: that is the error of a "
-            "one-sided difference; the centred difference (f(x + h) - f(x - h)) / (2h) is accurate to order h²"
+            f"the numerical gradient is off by {err:.1e}, about the size of eps = {eps:g}: that is the error of a "
+            "one-sided difference; the centred difference (f(x + eps) - f(x - eps)) / (2 eps) is accurate to "
+            "order eps²"
         )
     assert_close("the numerical gradient of sum(sin(x) * x**2)", got, exact, rtol=1e-6, atol=1e-8)
 
-    # The step h must be the argument, not a constant: for sum(x**3) the centred difference is 3x² + h² exactly.
-    x = _X.copy()
-    big_h = 1e-3
-    got = _run_grad_check(grad_check, lambda v: float(np.sum(v**3)), x, big_h)
-    hint_if_matches(
-        "the numerical gradient with h = 1e-3",
-        got,
-        {"ignores its argument h (it used a fixed step instead)": 3 * _X**2 + h**2},
-        rtol=1e-9,
-        atol=1e-9,
-    )
-    assert_close("the numerical gradient of sum(x**3) with h = 1e-3", got, 3 * _X**2 + big_h**2, rtol=1e-8, atol=1e-9)
-    passed("grad_check")
+    # The step must be the argument eps: for sum(x**3) the centred difference is exactly 3x² + eps², so two
+    # large steps tell every fixed step apart from the one passed in.
+    for big in (1e-3, 1e-2):
+        got = _run_numerical_gradient(numerical_gradient, _cube, _X.copy(), big)
+        expected = 3 * _X**2 + big**2
+        if not is_close(got, expected, rtol=1e-9, atol=1e-9):
+            step_sq = float(np.mean(got - 3 * _X**2))
+            if is_close(got, 3 * _X**2 + step_sq, rtol=1e-7, atol=1e-9) and abs(step_sq - big**2) > 0.5 * big**2:
+                fail(f"the numerical gradient with eps = {big:g} ignores the argument eps: it used a different, "
+                     "fixed step; use the eps it is given")
+        assert_close(f"the numerical gradient of sum(x**3) with eps = {big:g}", got, expected, rtol=1e-8, atol=1e-9)
+    passed("numerical_gradient")
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 4: the backward pass of a linear layer on a batch, Y = X W^T + b.
+# --------------------------------------------------------------------------------------------
+
+
+def _linear_case(N, D_in, D_out, seed):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(N, D_out)), rng.normal(size=(N, D_in)), rng.normal(size=(D_out, D_in))
+
+
+def _three(name, result, names):
+    __tracebackhide__ = True
+    if result is None:
+        fail(f"{name} returned None: did you forget a `return` statement?")
+    if not isinstance(result, (tuple, list)) or len(result) != len(names):
+        fail(f"{name} should return the tuple ({', '.join(names)})")
+    return [as_array(n, r) for n, r in zip(names, result, strict=True)]
+
+
+def _linear_wrong(dY, X, W):
+    N = X.shape[0]
+    return {
+        "dX": {"uses W.T: X-bar = Y-bar W (the forward pass multiplies by W.T, the backward by W)": dY @ W.T
+               if dY.shape[1] == W.shape[1] else None,
+               "multiplies elementwise (*) where a matrix product (@) is needed": dY * W
+               if dY.shape == W.shape else None},
+        "dW": {"divides dW by the batch size: the loss is a sum over the batch, so the N outer products add":
+               dY.T @ X / N,
+               "multiplies elementwise (*) where a matrix product (@) is needed": dY * X if dY.shape == X.shape
+               else None,
+               "uses only the first example: W is shared by all N examples, so their outer products add (case 2)":
+               np.outer(dY[0], X[0])},
+        "db": {"averages db over the batch instead of summing: each example adds its own Y-bar row (case 2)":
+               dY.mean(axis=0)},
+    }
+
+
+def check_linear_backward(linear_backward) -> None:
+    """Exercise 4: ``linear_backward(dY, X, W)`` returns ``(dX, dW, db)`` for ``Y = X @ W.T + b``."""
+    __tracebackhide__ = True
+    if not callable(linear_backward):
+        fail(f"expected a function, got {type(linear_backward).__name__}")
+    N, D_in, D_out = 5, 3, 4
+    for seed in (0, 1):
+        dY, X, W = _linear_case(N, D_in, D_out, seed)
+        try:
+            result = student_call(linear_backward, dY, X, W, what="linear_backward")
+        except AssertionError as exc:
+            _linear_probe(linear_backward, exc)
+            raise
+        dX, dW, db = _three("linear_backward", result, ("dX", "dW", "db"))
+        assert_shape("dX", dX, (N, D_in), "(N, D_in), the shape of X")
+        if dW.shape == (D_in, D_out):
+            fail(f"dW has shape {dW.shape} = (D_in, D_out): it is transposed. W is (D_out, D_in), and W-bar has the "
+                 "shape of W: dY.T @ X")
+        assert_shape("dW", dW, (D_out, D_in), "(D_out, D_in), the shape of W")
+        if db.shape == (N, D_out):
+            fail(f"db has shape {db.shape} = (N, D_out): sum it over the batch axis; b is shared by the N examples")
+        if db.shape == ():
+            fail("db is a single number: sum dY over the batch axis only (axis=0), giving (D_out,)")
+        assert_shape("db", db, (D_out,), "(D_out,), the shape of b")
+        wrong = _linear_wrong(dY, X, W)
+        for name, got, expected in (("dX", dX, dY @ W), ("dW", dW, dY.T @ X), ("db", db, dY.sum(axis=0))):
+            hint_if_matches(name, got, {k: v for k, v in wrong[name].items() if v is not None})
+            assert_close(name, got, expected)
+    passed("linear_backward")
+
+
+def _linear_probe(linear_backward, original) -> None:
+    """The main case raised (often a shape mismatch). Re-run with square sizes, where the usual slips run, and
+    name the slip if it is a known one; otherwise let the original message stand."""
+    __tracebackhide__ = True
+    dY, X, W = _linear_case(4, 4, 4, 7)
+    try:
+        result = student_call(linear_backward, dY, X, W, what="linear_backward")
+        dX, dW, db = _three("linear_backward", result, ("dX", "dW", "db"))
+    except AssertionError:
+        return
+    if dX.shape != (4, 4) or dW.shape != (4, 4):
+        return
+    wrong = _linear_wrong(dY, X, W)
+    hint_if_matches("dX", dX, {k: v for k, v in wrong["dX"].items() if v is not None})
+    hint_if_matches("dW", dW, {k: v for k, v in wrong["dW"].items() if v is not None})
+    if is_close(dW, X.T @ dY) and not is_close(dW, dY.T @ X):
+        fail("dW is wrong: it looks like your code computes X.T @ dY, the transpose of W-bar = dY.T @ X "
+             "(it only had the right shape because the sizes were equal)")
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 5: a weight used twice, y = tanh(W tanh(W x)).
+# --------------------------------------------------------------------------------------------
+
+
+def shared_weight_reference(W, x, dy, *, outer=True, inner=True, d_outer=True, d_inner=True, h1_for_outer=True,
+                            transpose_back=True, transposed_outer=False):
+    """dW and dx of y = tanh(W tanh(W x)) (column vectors), or a known wrong variant."""
+    h1 = np.tanh(W @ x)
+    y = np.tanh(W @ h1)
+    da2 = dy * (1 - y**2) if d_outer else dy
+    h_in = h1 if h1_for_outer else x
+    dW = np.zeros_like(W)
+    if outer:
+        dW = dW + (np.outer(h_in, da2) if transposed_outer else np.outer(da2, h_in))
+    dh1 = (W.T if transpose_back else W) @ da2
+    da1 = dh1 * (1 - h1**2) if d_inner else dh1
+    if inner:
+        dW = dW + (np.outer(x, da1) if transposed_outer else np.outer(da1, x))
+    dx = (W.T if transpose_back else W) @ da1
+    return dW, dx
+
+
+def check_shared_weight_backward(shared_weight_backward) -> None:
+    """Exercise 5: ``shared_weight_backward(W, x, dy)`` returns ``(dW, dx)`` for y = tanh(W tanh(W x))."""
+    __tracebackhide__ = True
+    if not callable(shared_weight_backward):
+        fail(f"expected a function, got {type(shared_weight_backward).__name__}")
+    n = 4
+    for seed in (3, 4):
+        rng = np.random.default_rng(seed)
+        W = rng.normal(0.0, 0.7, size=(n, n))
+        x, dy = rng.normal(size=n), rng.normal(size=n)
+        result = student_call(shared_weight_backward, W, x, dy, what="shared_weight_backward")
+        dW, dx = _three("shared_weight_backward", result, ("dW", "dx"))
+        if dW.shape == (n, 1) or dW.shape == (n,):
+            fail(f"dW has shape {dW.shape}; expected (n, n), the shape of W: each use adds an outer product")
+        assert_shape("dW", dW, (n, n), "(n, n), the shape of W")
+        assert_shape("dx", dx, (n,), "(n,), the shape of x")
+        right_dW, right_dx = shared_weight_reference(W, x, dy)
+        ref = shared_weight_reference
+        hint_if_matches("dW", dW, {
+            "keeps only the contribution of the outer use (W h1): W is used twice, and the two contributions add "
+            "(case 2; did you overwrite dW with `=`?)": ref(W, x, dy, inner=False)[0],
+            "keeps only the contribution of the inner use (W x): W is used twice, and the two contributions add "
+            "(case 2; did you overwrite dW with `=`?)": ref(W, x, dy, outer=False)[0],
+            "forgets the tanh derivative (1 - y²) of the outer tanh": ref(W, x, dy, d_outer=False)[0],
+            "forgets the tanh derivative (1 - h1²) of the inner tanh": ref(W, x, dy, d_inner=False)[0],
+            "uses x instead of h1 = tanh(W x) in the outer use's outer product: the outer W multiplies h1":
+                ref(W, x, dy, h1_for_outer=False)[0],
+            "sends the gradient back through W instead of W.T: h1-bar = W.T a2-bar": ref(W, x, dy,
+                                                                                    transpose_back=False)[0],
+            "writes the outer products the wrong way round, outer(x, a-bar): W-bar = a-bar xᵀ, an (out, in) "
+            "matrix like W": ref(W, x, dy, transposed_outer=True)[0],
+        })
+        assert_close("dW", dW, right_dW)
+        hint_if_matches("dx", dx, {
+            "sends the gradient back through W instead of W.T: x-bar = W.T a1-bar": ref(W, x, dy,
+                                                                                  transpose_back=False)[1],
+            "forgets the tanh derivative (1 - h1²) of the inner tanh": ref(W, x, dy, d_inner=False)[1],
+        })
+        assert_close("dx", dx, right_dx)
+    passed("shared_weight_backward")

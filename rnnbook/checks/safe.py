@@ -1,0 +1,52 @@
+"""Call a student's function so that whatever goes wrong inside it becomes one line of feedback.
+
+``student_call`` wraps :func:`core.call` (which refuses in-place mutation and explains numpy's matmul errors):
+numpy warnings (overflow, invalid values) are silenced, and any exception raised inside the student's code,
+other than ``NotImplementedError`` (an exercise not done yet), becomes one ``CheckFailed`` line.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+
+from .core import CheckFailed, call, fail
+
+__all__ = ["one_line_errors", "student_call"]
+
+
+def student_call(fn, *args, what: str | None = None, **kwargs):
+    """``fn(*args, **kwargs)`` through :func:`core.call`; errors in the student's code become one line."""
+    __tracebackhide__ = True
+    name = what or getattr(fn, "__name__", "your function")
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return call(fn, *args, fn_name=name, **kwargs)
+        except (NotImplementedError, CheckFailed):
+            raise
+        except Exception as exc:  # noqa: BLE001 - any error in the student's code becomes feedback
+            first = (str(exc).splitlines() or [""])[0]
+            fail(f"{name} raised {type(exc).__name__}: {first}")
+
+
+def one_line_errors(check):
+    """Decorate a check that runs student code directly (a class, an operator): any exception from that code
+    becomes one ``CheckFailed`` line, and numpy warnings are silenced."""
+
+    @functools.wraps(check)
+    def wrapper(*args, **kwargs):
+        __tracebackhide__ = True
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return check(*args, **kwargs)
+            except (NotImplementedError, CheckFailed):
+                raise
+            except Exception as exc:  # noqa: BLE001
+                first = (str(exc).splitlines() or [""])[0]
+                fail(f"your code raised {type(exc).__name__}: {first}")
+
+    return wrapper
