@@ -9,7 +9,7 @@ EXERCISES = ROOT / "exercises"
 
 
 def chapter_notebooks():
-    return sorted(BOOK.glob("[0-9][0-9]-*.ipynb"))
+    return sorted(BOOK.glob("[0-9][0-9]*-*.ipynb"))
 
 
 def stored_notebooks():

@@ -214,7 +214,7 @@ def test_shared_figure_is_shown_captioned_and_referenced(site, name):
     """Each diagram of tools/make_figures.py appears in a chapter, with alt text and a caption, and the prose
     refers to it ({numref}, or a link to the figure's anchor)."""
     shown = []
-    for page_path in sorted((site / "book").glob("[0-9][0-9]-*.html")):
+    for page_path in sorted((site / "book").glob("[0-9][0-9]*-*.html")):
         for fig in _parse(page_path).figures:
             if any(Path(img.get("src", "")).name == name for img in fig["imgs"]):
                 shown.append((page_path, fig))
@@ -256,7 +256,7 @@ def test_launch_buttons_point_at_the_repository(site):
     branch = config["repository"].get("branch", "main")
     owner_repo = urlsplit(url).path.strip("/")
     assert config["launch_buttons"]["colab_url"] and config["launch_buttons"]["binderhub_url"]
-    for page_path in sorted((site / "book").glob("[0-9][0-9]-*.html")):
+    for page_path in sorted((site / "book").glob("[0-9][0-9]*-*.html")):
         rel = page_path.relative_to(site).with_suffix(".ipynb")
         refs = [u for _, u in _parse(page_path).refs]
         colab = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{rel}"
