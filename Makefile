@@ -85,8 +85,9 @@ $(LAB_STAMP): $(STAMP) requirements-lab.txt
 	touch $(LAB_STAMP)
 
 # Students: open the exercises in JupyterLab, on the course's venv (Ctrl-C stops it).
+# (Jupyter refuses to run as root without --allow-root, as in a container; LAB_ARGS adds options, e.g. --no-browser.)
 lab: $(LAB_STAMP)
-	$(VENV)/bin/jupyter lab exercises/
+	$(VENV)/bin/jupyter lab exercises/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # Instructors: grade a folder of student notebooks (one folder per student).  See README.md, "Grading".
 grade: $(STAMP)

@@ -291,3 +291,16 @@ def test_pages_typeset_in_a_browser_without_network(site):
     )
     print(proc.stdout)
     assert proc.returncode == 0, f"browser check failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
+
+
+def test_chinese_glossary_terms_are_searchable(site):
+    # The zh search splitter (jieba) with the glossary's terms as its user dictionary: each term is one index word.
+    sys.path.insert(0, str(ROOT / "tools"))
+    import zh_search_terms
+
+    assert zh_search_terms.main(["--check"]) == 0, "zh-search-terms.txt is out of date"
+    text = (site / "searchindex.js").read_text()
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    wanted = ["梯度", "梯度消失", "遗忘门", "谱半径", "常数误差传送带", "时间反向传播"]
+    missing = [w for w in wanted if w not in index["terms"]]
+    assert not missing, f"the search index has no entry for {missing}"
