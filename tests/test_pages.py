@@ -264,8 +264,10 @@ def test_launch_buttons_point_at_the_repository(site):
         assert any(u.startswith(f"https://mybinder.org/v2/gh/{owner_repo}/{branch}") for u in refs), (
             f"{page_path.name}: no Binder button"
         )
-    setup = (ROOT / "rnnbook" / "setup_cell.py").read_text()
-    assert f"git+{url}" in setup, "rnnbook/setup_cell.py installs from another URL than _config.yml's repository.url"
+    from rnnbook.setup_cell import REF, REPOSITORY_URL, SETUP_CELL
+
+    assert REPOSITORY_URL == url, "rnnbook/setup_cell.py installs from another URL than _config.yml's repository.url"
+    assert f"git+{url}@{REF}" in SETUP_CELL, "the setup cell must install the pinned release REF"
 
 
 def test_landing_page_links_the_chapters_and_the_back_matter(site):
