@@ -40,7 +40,12 @@ __all__ = [
     "entropy_rate",
     "memoryless_entropy_rate",
     "optimal_next_probs",
+    "memoryless_next_probs",
     "long_range_targets",
+    "FILLER_SYMBOLS",
+    "long_lag_string",
+    "is_long_lag",
+    "make_long_lag_corpus",
 ]
 
 #: The seven symbols, in the order of the model's one-hot code.
@@ -208,17 +213,72 @@ def optimal_next_probs(text: str) -> np.ndarray:
     return probs
 
 
-def long_range_targets(text: str) -> tuple[np.ndarray, np.ndarray]:
+def memoryless_next_probs(text: str) -> np.ndarray:
+    """The ideal predictor, except that it has forgotten the outer symbol when it must repeat it.
+
+    Like :func:`optimal_next_probs`, but at every inner ``E`` it puts 1/2 on ``T`` and
+    1/2 on ``P``.  Its cross-entropy on a text is the best loss on that text of any
+    predictor that does not carry the outer symbol across the inner string.
+    """
+    probs = optimal_next_probs(text)
+    positions, _ = long_range_targets(text)
+    probs[positions] = 0.0
+    probs[positions, _INDEX["T"]] = probs[positions, _INDEX["P"]] = 0.5
+    return probs
+
+
+def long_range_targets(text: str, filler: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Where the long-range symbol is predicted, for a stream of whole embedded strings.
 
     Returns ``positions``: the t (as in ``optimal_next_probs``) whose next character
     is the repeated outer symbol, i.e. the inner ``E``; and ``lags``: how many steps
     separate the outer symbol (the string's second character) from its repeat.
+    With ``filler > 0`` the stream holds strings of the long-lag variant
+    (:func:`long_lag_string`).
     """
+    valid = is_embedded_reber if filler == 0 else is_long_lag
     starts = [0, *(m.start() for m in re.finditer(r"(?<=E)(?=B)", text)), len(text)]
     positions, lags = [], []
     for a, b in zip(starts[:-1], starts[1:], strict=True):
-        if is_embedded_reber(text[a:b]):
+        if valid(text[a:b]):
             positions.append(b - 3)  # text[b - 3] is the inner E, text[b - 2] the repeat
             lags.append((b - 2) - (a + 1))
     return np.array(positions, dtype=np.int64), np.array(lags, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- long lag
+
+#: The filler's symbols: drawn uniformly and independently, they carry no information.
+FILLER_SYMBOLS = "TPSXV"
+
+
+def long_lag_string(rng: np.random.Generator, max_filler: int) -> str:
+    """The embedded grammar with a filler of uninformative symbols inside the inner string.
+
+    ``B``, the outer ``T`` or ``P``, the inner ``B``, a filler of k symbols drawn
+    uniformly from ``FILLER_SYMBOLS`` (they include ``T`` and ``P``, so nothing in
+    them gives the outer symbol away), the rest of a Reber string (its walk and its
+    ``E``), the same outer symbol, ``E``.  The filler's length k is uniform on
+    0 ... ``max_filler``, so the lag between the outer symbol and its repeat,
+    k + L + 3, ranges from 6 to well beyond ``max_filler``: short lags to learn
+    from, long ones to test.
+    """
+    outer = "TP"[rng.integers(2)]
+    k = int(rng.integers(max_filler + 1))
+    noise = "".join(FILLER_SYMBOLS[j] for j in rng.integers(len(FILLER_SYMBOLS), size=k))
+    return "B" + outer + "B" + noise + reber_string(rng)[1:] + outer + "E"
+
+
+def is_long_lag(s: str) -> bool:
+    """Whether ``s`` is exactly one string of the long-lag variant (any filler length)."""
+    if len(s) < 4 or s[0] != "B" or s[-1] != "E" or s[1] not in "TP" or s[-2] != s[1] or s[2] != "B":
+        return False
+    inner = s[3:-2]  # filler + walk + E: some split must leave a valid walk
+    return any(
+        all(c in FILLER_SYMBOLS for c in inner[:k]) and is_reber("B" + inner[k:]) for k in range(len(inner))
+    )
+
+
+def make_long_lag_corpus(n_strings: int, rng: np.random.Generator, max_filler: int) -> str:
+    """``n_strings`` strings of the long-lag variant, concatenated into one stream."""
+    return "".join(long_lag_string(rng, max_filler) for _ in range(n_strings))

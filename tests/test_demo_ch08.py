@@ -1,16 +1,24 @@
-"""Chapter 8's claims, re-run on 3 seeds with the code the notebook runs (rnnbook.charlm, rnnbook.reber)."""
+"""Chapter 8's claims, re-run on 3 seeds with the code the notebook runs (rnnbook.charlm, rnnbook.reber).
+
+The page runs seed 0; these tests run three other seeds.
+"""
 
 import numpy as np
 import pytest
 
 from rnnbook import charlm, reber
 
-SEEDS = [0, 1, 2]
+PAGE_SEED = 0
+SEEDS = [1, 2, 3]
 
 # The bounds the chapter asserts.
 MAX_EXCESS_LOSS = 0.01  # LSTM's held-out loss minus the ideal loss on the same text, nats per character
 MIN_VALID_FRACTION = 0.95  # LSTM's sampled strings that are valid, at temperature 1
 SAMPLE_CHARS = 3000
+
+
+def test_page_seed_is_not_among_the_test_seeds():
+    assert PAGE_SEED not in SEEDS
 
 
 @pytest.fixture(scope="module", params=SEEDS)
@@ -31,6 +39,26 @@ def test_grammar_facts():
     codes = reber.encode(text)
     assert np.allclose(probs.sum(axis=1), 1.0)
     assert np.all(probs[np.arange(len(codes) - 1), codes[1:]] > 0)  # the oracle never rules out what happens
+    forgetful = reber.memoryless_next_probs(text)
+    assert np.allclose(forgetful.sum(axis=1), 1.0)
+    assert charlm.mean_loss(forgetful, codes) > charlm.mean_loss(probs, codes)
+
+
+def test_long_lag_grammar_facts():
+    filler = charlm.LONG_LAG["filler"]
+    text = reber.make_long_lag_corpus(500, np.random.default_rng(4), filler)
+    pieces = reber.split_strings(text + "B")
+    assert len(pieces) == 500 and all(reber.is_long_lag(s) for s in pieces)
+    assert not reber.is_long_lag("BTXXBTXSEPE") and not reber.is_long_lag("BTSSBTXSXTE")
+    _, lags = reber.long_range_targets(text, filler=filler)
+    assert len(lags) == 500 and lags.min() >= 6 and lags.max() > filler
+    assert 0.3 < np.mean(lags >= charlm.LONG_LAG["min_lag"]) < 0.7
+
+
+def test_random_offsets_cut_the_text_in_new_places():
+    train, _ = charlm.reber_corpora(0)
+    shares = [charlm.share_in_one_chunk(train, 25, 32, offset) for offset in range(25)]
+    assert 0.6 < min(shares) and max(shares) < 0.75
 
 
 @pytest.mark.slow
@@ -38,9 +66,10 @@ def test_lstm_approaches_the_ideal_loss(run):
     seed, valid, results = run
     codes = reber.encode(valid)
     ideal = charlm.mean_loss(reber.optimal_next_probs(valid), codes)
+    forgetful = charlm.mean_loss(reber.memoryless_next_probs(valid), codes)
     lstm = results["lstm"].final_valid_loss
     assert lstm - ideal < MAX_EXCESS_LOSS, f"seed {seed}: LSTM loss {lstm:.4f}, ideal {ideal:.4f}"
-    assert lstm < reber.memoryless_entropy_rate(), f"seed {seed}: LSTM has not learned the long-range symbol"
+    assert lstm < forgetful, f"seed {seed}: LSTM has not learned the long-range symbol"
 
 
 @pytest.mark.slow
@@ -53,24 +82,11 @@ def test_lstm_samples_are_valid(run):
 
 
 @pytest.mark.slow
-def test_lstm_beats_rnn_on_the_long_range_symbol(run):
+def test_both_models_learn_the_short_lag_rule_the_lstm_first(run):
+    # On the embedded grammar (lags up to about 25) both models end above 0.9 on the long-range symbol,
+    # and the LSTM reaches 0.9 no later than the tanh RNN.
     seed, _, results = run
-    rnn, lstm = results["rnn"], results["lstm"]
-    reach_rnn, reach_lstm = charlm.steps_to_reach(rnn, 0.9), charlm.steps_to_reach(lstm, 0.9)
-    assert reach_lstm is not None, f"seed {seed}: the LSTM never put 0.9 on the long-range symbol"
-    assert reach_rnn is None or reach_lstm < reach_rnn, f"seed {seed}: LSTM {reach_lstm} vs RNN {reach_rnn} steps"
-    assert lstm.valid_long_range[-1] > rnn.valid_long_range[-1], (
-        f"seed {seed}: final P(long-range) LSTM {lstm.valid_long_range[-1]:.4f} vs RNN {rnn.valid_long_range[-1]:.4f}"
-    )
-
-
-@pytest.mark.slow
-def test_lstm_goes_below_the_memoryless_loss_first(run):
-    # A held-out loss below the memoryless loss proves a model uses the long-range symbol.
-    seed, _, results = run
-    first_below = {
-        kind: next((s for s, L in zip(r.steps, r.valid_loss, strict=True) if L < reber.memoryless_entropy_rate()), None)
-        for kind, r in results.items()
-    }
-    assert first_below["lstm"] is not None, f"seed {seed}: the LSTM never went below the memoryless loss"
-    assert first_below["rnn"] is None or first_below["lstm"] < first_below["rnn"], f"seed {seed}: {first_below}"
+    for kind, r in results.items():
+        assert r.valid_long_range[-1] > 0.9, f"seed {seed}: {kind} ends at {r.valid_long_range[-1]:.4f}"
+    reach = {kind: charlm.steps_to_reach(r, 0.9) for kind, r in results.items()}
+    assert reach["lstm"] <= reach["rnn"], f"seed {seed}: {reach}"

@@ -1,19 +1,70 @@
-"""Checks for Chapter 8's exercises: temperature, sampling, perplexity, the embedded Reber grammar."""
+"""Checks for Chapter 8's exercises: loss units, top-k sampling with a temperature, the embedded Reber
+grammar's checker, a bigram model's bits per character, and the ideal loss of any probabilistic grammar.
+
+Every call of a student's function goes through :func:`_call`: an exception raised inside it becomes one line
+(``NotImplementedError``, an exercise not done yet, propagates unchanged), and numpy's warnings are silenced.
+"""
 
 from __future__ import annotations
 
+import functools
+import warnings
+
 import numpy as np
 
-from .core import as_array, as_float, assert_close, assert_shape, call, fail, hint_if_matches, passed
+from .core import (
+    CheckFailed,
+    as_array,
+    as_float,
+    assert_close,
+    assert_shape,
+    call,
+    fail,
+    hint_if_matches,
+    passed,
+)
 
 __all__ = [
-    "check_tempered_probs",
-    "check_sample_with_temperature",
     "check_perplexity",
     "check_bits_per_char",
+    "check_sample_top_k",
     "check_is_embedded_reber",
-    "check_plain_reber_rate",
+    "check_bigram_bits_per_char",
+    "check_grammar_rate",
+    "REBER_GRAPH",
 ]
+
+
+def _quiet(check):
+    """Run a check with numpy's floating-point warnings and Python warnings silenced."""
+
+    @functools.wraps(check)
+    def wrapper(*args, **kwargs):
+        __tracebackhide__ = True
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return check(*args, **kwargs)
+
+    return wrapper
+
+
+def _call(fn, *args, fn_name: str, on_error=None):
+    """``core.call`` plus: any exception raised in the student's code becomes one line.
+
+    ``on_error(exc)`` may return a targeted message for a known exception, or None.
+    """
+    __tracebackhide__ = True
+    try:
+        return call(fn, *args, fn_name=fn_name)
+    except (NotImplementedError, CheckFailed):
+        raise
+    except Exception as exc:  # noqa: BLE001 -- the student's code may raise anything
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        if on_error is not None:
+            message = on_error(exc)
+            if message:
+                fail(f"{fn_name} raised {type(exc).__name__} ({first[:120]}): {message}")
+        fail(f"{fn_name} raised {type(exc).__name__} ({first[:160]})")
 
 
 def _softmax(z, axis=-1):
@@ -22,150 +73,18 @@ def _softmax(z, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-# A fixed batch of N = 3 rows of logits over K = 5 characters.
-_LOGITS = np.array(
-    [
-        [2.0, 1.0, 0.1, -1.0, 0.5],
-        [0.3, -0.2, 1.7, 0.0, -2.0],
-        [-1.0, 0.4, 0.4, 2.5, 1.1],
-    ]
-)
-
-
-def _tempered_wrong_answers(logits, tau):
-    p = _softmax(logits)
-    shifted = np.exp(logits / tau - (logits / tau).max(axis=-1, keepdims=True))
-    return {
-        "applies the temperature after the softmax, as p**(1/tau), without renormalising "
-        "(raise p to 1/tau, then divide by the row's sum)": p ** (1 / tau),
-        "divides the softmax's output by tau: the temperature divides the logits, before the softmax": p / tau,
-        "multiplies the logits by tau; divide them by tau": _softmax(logits * tau),
-        "forgets to renormalise: exp(logits / tau) must be divided by its row's sum": np.exp(logits / tau),
-        "forgets to renormalise after subtracting the max: divide exp(...) by its row's sum": np.exp(
-            logits / tau - (logits / tau).max(axis=-1, keepdims=True)
-        ),
-        "normalises over the wrong axis: each row (one distribution over the K characters) must sum to 1": _softmax(
-            logits / tau, axis=0
-        ),
-        "ignores the temperature tau": p,
-        "divides by the sum of the whole array; divide each row by its own sum, `e.sum(axis=1, keepdims=True)`": (
-            shifted / shifted.sum()
-        ),
-        "divides exp(logits / tau) by the sum of the whole array; divide each row by its own sum, "
-        "`e.sum(axis=1, keepdims=True)`": (
-            np.exp(logits / tau) / np.exp(logits / tau).sum()
-        ),
-        "returns log-probabilities (a log-softmax); return the probabilities themselves, exp(...) / row sum": np.log(
-            _softmax(logits / tau)
-        ),
-    }
-
-
-def _call_rowwise(fn, *args, fn_name):
-    """``call``, but a broadcast error gets the softmax's usual cause (a row max or sum without keepdims)."""
-    __tracebackhide__ = True
-
-    def wrapped(*a):
-        try:
-            return fn(*a)
-        except ValueError as exc:
-            if "could not be broadcast" in str(exc):
-                fail(
-                    f"{fn_name} raised a shape mismatch ({str(exc).splitlines()[0].strip()}): a row's max or sum "
-                    "has shape (N,); keep it (N, 1) with keepdims=True, e.g. `y.max(axis=1, keepdims=True)`, so "
-                    "that it broadcasts across the K columns"
-                )
-            raise
-
-    return call(wrapped, *args, fn_name=fn_name)
-
-
-def check_tempered_probs(tempered_probs):
-    """``tempered_probs(logits, tau)``: softmax(logits / tau) along the last axis, shape (N, K)."""
-    N, K = _LOGITS.shape
-    for tau in (0.5, 2.0, 1.0):
-        got = as_array(f"tempered_probs(logits, tau={tau})",
-                       _call_rowwise(tempered_probs, _LOGITS.copy(), tau, fn_name="tempered_probs"))
-        assert_shape(f"tempered_probs(logits, tau={tau})", got, (N, K), "(N, K)")
-        expected = _softmax(_LOGITS / tau)
-        if tau != 1.0:
-            hint_if_matches(f"tempered_probs(logits, tau={tau})", got, _tempered_wrong_answers(_LOGITS, tau))
-        if not np.allclose(got.sum(axis=-1), 1.0):
-            fail(f"the rows of tempered_probs(logits, tau={tau}) do not sum to 1: did you forget to renormalise?")
-        assert_close(f"tempered_probs(logits, tau={tau})", got, expected)
-    # Large logits: exp(1000) overflows unless the row's max is subtracted first.
-    big = np.array([[1000.0, 999.0, 990.0]])
-    got = np.asarray(_call_rowwise(tempered_probs, big.copy(), 0.5, fn_name="tempered_probs"), dtype=float)
-    if got.shape == big.shape and not np.all(np.isfinite(got)):
-        fail(
-            "tempered_probs([[1000, 999, 990]], 0.5) contains NaN or inf: exp overflowed. "
-            "Subtract each row's max from logits / tau before np.exp (it does not change the softmax)"
-        )
-    got = as_array("tempered_probs(large logits)", got)
-    assert_shape("tempered_probs(large logits)", got, big.shape, "(N, K)")
-    assert_close("tempered_probs(large logits)", got, _softmax(big / 0.5))
-    passed("tempered_probs")
-
-
-# A fixed distribution over K = 4 characters, given as logits.
-_P0 = np.array([0.5, 0.3, 0.15, 0.05])
-
-
-def check_sample_with_temperature(sample_with_temperature):
-    """``sample_with_temperature(logits, tau, n, rng)``: n draws from softmax(logits / tau), an int array of shape (n,)."""
-    logits = np.log(_P0)
-    K, n = len(_P0), 20_000
-    for tau in (0.5, 2.0):
-        name = f"sample_with_temperature(logits, tau={tau}, n={n}, rng)"
-        raw = call(sample_with_temperature, logits.copy(), tau, n, np.random.default_rng(0))
-        got = as_array(name, raw)
-        assert_shape(name, got, (n,), "(n,)")
-        if not np.all(got == np.round(got)) or got.min() < 0 or got.max() >= K:
-            fail(f"{name} should contain integer character indices 0 ... K-1 = {K - 1}")
-        freq = np.bincount(got.astype(int), minlength=K) / n
-        expected = _softmax(logits / tau)
-        sigma = np.sqrt(expected * (1 - expected) / n)
-        tol = 5 * sigma + 1e-12
-
-        def looks_like(p, freq=freq, tol=tol):
-            return bool(np.all(np.abs(freq - p) <= tol))
-
-        if not looks_like(expected):
-            if freq.max() == 1.0:
-                fail(
-                    f"{name}: every draw is character {int(np.argmax(freq))}: draw n independent characters, "
-                    "e.g. rng.choice(K, size=n, p=p), instead of taking the most likely one or repeating one draw"
-                )
-            if looks_like(np.full(K, 1.0 / K)):
-                fail(f"{name}: the frequencies are uniform: pass the probabilities to the draw, rng.choice(K, size=n, p=p)")
-            if looks_like(_P0):
-                fail(f"{name}: the frequencies match softmax(logits), not softmax(logits / tau): tau is ignored")
-            if looks_like(_softmax(logits * tau)):
-                fail(f"{name}: the frequencies match softmax(logits * tau): divide the logits by tau")
-            fail(
-                f"{name}: the character frequencies {np.round(freq, 3).tolist()} do not match "
-                f"softmax(logits / tau) = {np.round(expected, 3).tolist()}"
-            )
-    # The same seeded generator must give the same draws, whatever numpy's global state.
-    np.random.seed(1)
-    a = np.asarray(call(sample_with_temperature, logits.copy(), 1.0, 50, np.random.default_rng(7)))
-    np.random.seed(2)
-    b = np.asarray(call(sample_with_temperature, logits.copy(), 1.0, 50, np.random.default_rng(7)))
-    if not np.array_equal(a, b):
-        fail(
-            "two calls with the same seeded rng gave different draws: "
-            "draw with the `rng` argument (rng.choice or rng.random), not np.random's global generator"
-        )
-    passed("sample_with_temperature")
-
+# ---------------------------------------------------------------------------------------------------------------
+# Exercise 1 (warm-up): perplexity and bits per character
+# ---------------------------------------------------------------------------------------------------------------
 
 # Per-character losses in nats (natural log), as a cross-entropy loss reports them.
 _LOSSES = np.array([0.1, 0.7, 1.5, 0.3, 2.2, 0.05])
 
 
+@_quiet
 def check_perplexity(perplexity):
     """``perplexity(char_losses)``: exp of the mean per-character loss in nats."""
-    got = as_float("perplexity(char_losses)", call(perplexity, _LOSSES.copy()))
+    got = as_float("perplexity(char_losses)", _call(perplexity, _LOSSES.copy(), fn_name="perplexity"))
     m = _LOSSES.mean()
     hint_if_matches(
         "perplexity(char_losses)",
@@ -183,14 +102,15 @@ def check_perplexity(perplexity):
         },
     )
     assert_close("perplexity(char_losses)", got, np.exp(m))
-    got0 = as_float("perplexity([0.0, 0.0])", call(perplexity, np.zeros(2)))
+    got0 = as_float("perplexity([0.0, 0.0])", _call(perplexity, np.zeros(2), fn_name="perplexity"))
     assert_close("perplexity([0.0, 0.0]) (a perfect predictor)", got0, 1.0)
     passed("perplexity")
 
 
+@_quiet
 def check_bits_per_char(bits_per_char):
     """``bits_per_char(char_losses)``: the mean loss converted from nats to bits (divide by ln 2)."""
-    got = as_float("bits_per_char(char_losses)", call(bits_per_char, _LOSSES.copy()))
+    got = as_float("bits_per_char(char_losses)", _call(bits_per_char, _LOSSES.copy(), fn_name="bits_per_char"))
     m = _LOSSES.mean()
     hint_if_matches(
         "bits_per_char(char_losses)",
@@ -212,6 +132,124 @@ def check_bits_per_char(bits_per_char):
     passed("bits_per_char")
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Exercise 2: top-k sampling with a temperature
+# ---------------------------------------------------------------------------------------------------------------
+
+# One distribution over K = 6 characters, given as logits (all different, so "the k largest" is well defined).
+_TOPK_LOGITS = np.array([1.2, -0.3, 2.0, 0.4, -1.5, 0.9])
+
+
+def _top_k(p, k, largest=True):
+    order = np.argsort(p)
+    keep = order[-k:] if largest else order[:k]
+    q = np.zeros_like(p)
+    q[keep] = p[keep]
+    return q / q.sum()
+
+
+def _sampling_error(exc):
+    msg = str(exc)
+    if "do not sum to 1" in msg:
+        return (
+            "the probabilities passed to rng.choice do not sum to 1. Something was not renormalised: "
+            "a temperature applied after the softmax (p ** (1/tau) or p / tau), or the top-k truncation "
+            "(zeroing the others). Divide by the sum after the last change"
+        )
+    if "non-negative" in msg:
+        return "a probability passed to rng.choice is negative: pass probabilities (after the softmax), not logits"
+    if "same size" in msg or "must be 1-dimensional" in msg:
+        return "p must have one entry per character, the same length as the first argument of rng.choice"
+    return None
+
+
+@_quiet
+def check_sample_top_k(sample_top_k):
+    """``sample_top_k(logits, tau, k, n, rng)``: n draws from softmax(logits / tau) cut to its k largest."""
+    logits = _TOPK_LOGITS
+    K, n = len(logits), 20_000
+    for tau, k in ((0.5, 3), (2.0, 4), (1.0, K), (1.0, 1)):
+        name = f"sample_top_k(logits, tau={tau}, k={k}, n={n}, rng)"
+        raw = _call(sample_top_k, logits.copy(), tau, k, n, np.random.default_rng(0), fn_name="sample_top_k",
+                    on_error=_sampling_error)
+        got = as_array(name, raw)
+        assert_shape(name, got, (n,), "(n,)")
+        if not np.all(got == np.round(got)) or got.min() < 0 or got.max() >= K:
+            fail(f"{name} should contain integer character indices 0 ... K-1 = {K - 1}")
+        freq = np.bincount(got.astype(int), minlength=K) / n
+        p = _softmax(logits / tau)
+        expected = _top_k(p, k)
+
+        def looks_like(q, freq=freq):
+            sigma = np.sqrt(q * (1 - q) / n)
+            return bool(np.all(np.abs(freq - q) <= 5 * sigma + 2e-3))
+
+        if looks_like(expected):
+            continue
+        kept = np.argsort(p)[-k:]
+        wrong = {
+            "the frequencies match the top k of softmax(logits), without the temperature: tau is ignored, or it "
+            "divides the probabilities after the softmax (p / tau, renormalised, is p again). Divide the logits "
+            "by tau": _top_k(_softmax(logits), k),
+            "the frequencies match the top k of softmax(logits * tau): divide the logits by tau": _top_k(
+                _softmax(logits * tau), k
+            ),
+            "the frequencies match the full softmax(logits / tau): the top-k truncation is missing; keep only "
+            "the k most probable characters": p,
+            "the k *least* probable characters are kept: np.argsort sorts in increasing order, so the k largest "
+            "are argsort(p)[-k:]": _top_k(p, k, largest=False),
+            "k + 1 characters are kept: an off-by-one in the truncation": _top_k(p, min(k + 1, K)),
+            "k - 1 characters are kept: an off-by-one in the truncation": _top_k(p, max(k - 1, 1)),
+            "the draws are uniform over the top k: pass their probabilities to the draw (p=...)": _top_k(
+                np.where(np.isin(np.arange(K), kept), 1.0, 1e-300), k
+            ),
+            "the frequencies are uniform over all K characters: pass the probabilities to the draw, "
+            "rng.choice(K, size=n, p=p)": np.full(K, 1.0 / K),
+            "the other characters' logits were set to 0 instead of -inf, so they keep some probability: "
+            "set their probability to exactly 0": _softmax(np.where(np.isin(np.arange(K), kept), logits / tau, 0.0)),
+        }
+        for message, q in wrong.items():
+            if looks_like(q):
+                fail(f"{name}: {message}")
+        # Positions within the top k returned instead of the characters' own indices (kept in any order).
+        for arrangement in (np.sort(kept), kept, kept[::-1]):
+            q = np.zeros(K)
+            q[:k] = expected[arrangement]
+            if k < K and looks_like(q):
+                fail(
+                    f"{name}: the draws are positions 0 ... k-1 within the top k, not character indices: map "
+                    "them back through the kept indices, e.g. `kept[rng.choice(k, size=n, p=q)]`"
+                )
+        for message, q in wrong.items():
+            if looks_like(q):
+                fail(f"{name}: {message}")
+        if freq.max() == 1.0:
+            fail(
+                f"{name}: every draw is character {int(np.argmax(freq))}: draw n independent characters, "
+                "e.g. rng.choice(K, size=n, p=q), instead of taking the most likely one or repeating one draw"
+            )
+        fail(
+            f"{name}: the character frequencies {np.round(freq, 3).tolist()} do not match the expected "
+            f"{np.round(expected, 3).tolist()}"
+        )
+    # The same seeded generator must give the same draws, whatever numpy's global state.
+    draws = []
+    for global_seed in (1, 2):
+        np.random.seed(global_seed)
+        draws.append(np.asarray(_call(sample_top_k, logits.copy(), 1.0, 3, 50, np.random.default_rng(7),
+                                      fn_name="sample_top_k")))
+    if not np.array_equal(*draws):
+        fail(
+            "two calls with the same seeded rng gave different draws: "
+            "draw with the `rng` argument (rng.choice or rng.random), not np.random's global generator"
+        )
+    passed("sample_top_k")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Exercise 3: the embedded Reber grammar's checker
+# ---------------------------------------------------------------------------------------------------------------
+
 # Strings and whether they belong to the embedded Reber grammar, with the reason.
 _REBER_CASES = [
     ("BTBTXSETE", True, "a short valid string"),
@@ -222,6 +260,10 @@ _REBER_CASES = [
     ("BTBPVPXVPSETE", True, "a valid string"),
     ("BTBTXSEPE", False, "the second-to-last symbol does not repeat the second (T ... P)"),
     ("BPBPVVETE", False, "the second-to-last symbol does not repeat the second (P ... T)"),
+    ("BTTTXSETE", False, "the inner string does not start with B (its first symbol is T)"),
+    ("BPPPVVEPE", False, "the inner string does not start with B (its first symbol is P)"),
+    ("BTBTXSXTE", False, "the inner string does not end with E (its last symbol is X)"),
+    ("BPBPVVVPE", False, "the inner string does not end with E (its last symbol is V)"),
     ("BTBTXSE", False, "a string without the closing outer symbol and E"),
     ("BTXSE", False, "a plain (not embedded) Reber string"),
     ("BTBTXSETEB", False, "a valid string followed by an extra symbol"),
@@ -231,54 +273,267 @@ _REBER_CASES = [
     ("BTBTSSETE", False, "an inner walk that stops before reaching the exit"),
     ("BXBTXSEXE", False, "an outer symbol other than T or P"),
     ("TBTXSETE", False, "a string that does not start with B"),
+    ("BTBTXSETB", False, "a string that does not end with E"),
     ("", False, "the empty string"),
 ]
 
 
+def _reber_error(exc):
+    if isinstance(exc, IndexError):
+        return (
+            "check a string's length before you index it; a string too short for the grammar is simply not in it "
+            "(return False)"
+        )
+    if isinstance(exc, KeyError):
+        return (
+            "a symbol or node is missing from a dictionary lookup: a symbol that no edge of the current node "
+            "emits makes the string invalid (return False), and the exit has no edges"
+        )
+    return None
+
+
+@_quiet
 def check_is_embedded_reber(is_embedded_reber):
     """``is_embedded_reber(s)``: True exactly for the strings of the embedded Reber grammar."""
     for s, expected, why in _REBER_CASES:
-        try:
-            got = call(is_embedded_reber, s)
-        except IndexError as exc:
-            fail(
-                f"is_embedded_reber({s!r}) raised IndexError ({str(exc).splitlines()[0]}): check a string's length "
-                "before you index it; a string too short for the grammar is simply not in it (return False)"
-            )
+        got = _call(is_embedded_reber, s, fn_name=f"is_embedded_reber({s!r})", on_error=_reber_error)
         if got is None:
             fail(f"is_embedded_reber({s!r}) returned None: did you forget a `return` statement?")
         if not isinstance(got, (bool, np.bool_)):
             fail(f"is_embedded_reber({s!r}) returned {type(got).__name__}; expected True or False")
-        if bool(got) != expected:
-            if not expected and "does not repeat" in why:
-                fail(
-                    f"is_embedded_reber({s!r}) is True, but {why}: your code ignores the long-range rule "
-                    "(the second-to-last symbol must equal the second)"
-                )
-            if not expected and "followed by" in why:
-                fail(
-                    f"is_embedded_reber({s!r}) is True, but it is {why}: after the walk reaches the exit, "
-                    "the string must end"
-                )
-            fail(f"is_embedded_reber({s!r}) is {bool(got)}; expected {expected} ({why})")
+        if bool(got) == expected:
+            continue
+        if not expected and "does not repeat" in why:
+            fail(
+                f"is_embedded_reber({s!r}) is True, but {why}: your code ignores the long-range rule "
+                "(the second-to-last symbol must equal the second)"
+            )
+        if not expected and "inner string does not start" in why:
+            fail(
+                f"is_embedded_reber({s!r}) is True, but {why}: your code never reads the inner B. "
+                "The embedded string is B, T or P, then a whole Reber string *with its own B and E*"
+            )
+        if not expected and "inner string does not end" in why:
+            fail(
+                f"is_embedded_reber({s!r}) is True, but {why}: your code never reads the inner E. "
+                "The embedded string is B, T or P, then a whole Reber string *with its own B and E*"
+            )
+        if not expected and "followed by" in why:
+            fail(
+                f"is_embedded_reber({s!r}) is True, but it is {why}: after the walk reaches the exit, "
+                "the string must end"
+            )
+        if not expected and "stops before" in why:
+            fail(
+                f"is_embedded_reber({s!r}) is True, but it is {why}: the walk must end at the exit node, "
+                "so check the node you end on"
+            )
+        if not expected and "breaks the grammar" in why:
+            fail(
+                f"is_embedded_reber({s!r}) is True, but it has {why}: each symbol must be one the current "
+                "node emits, and it moves the walk to that edge's node"
+            )
+        fail(f"is_embedded_reber({s!r}) is {bool(got)}; expected {expected} ({why})")
     passed("is_embedded_reber")
 
 
-def check_plain_reber_rate(plain_reber_rate):
-    """``plain_reber_rate()``: the ideal loss, in nats per character, of a stream of plain Reber strings."""
-    got = as_float("plain_reber_rate()", call(plain_reber_rate))
-    ln2 = np.log(2)
-    hint_if_matches(
-        "plain_reber_rate()",
-        got,
-        {
-            "gives bits per character: log base confusion. Multiply by ln 2 for nats": 6 / 8,
-            "gives the embedded grammar's rate, 7/12 ln 2; the plain string has no outer B, T/P, T/P, E": 7 / 12 * ln2,
-            "counts B or E as a coin flip: both are certain (B follows the previous string's E, "
-            "and E follows as soon as the walk reaches the exit)": 7 / 8 * ln2,
-            "divides by E[L] = 6 characters: a string also has its B and its E, E[L] + 2 characters": ln2,
-            "divides by E[L] + 1 characters: a string has its B and its E, E[L] + 2 characters": 6 / 7 * ln2,
-        },
-    )
-    assert_close("plain_reber_rate()", got, 6 / 8 * ln2)
-    passed("plain_reber_rate")
+# ---------------------------------------------------------------------------------------------------------------
+# Exercise 4: a bigram model's bits per character on held-out text, with add-one smoothing
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _bigram_reference(train, test, alphabet, *, prior_counts="pairs", add=1.0, V=None, transpose=False,
+                      bits=True, divide_by="pairs", unigram=False, smooth_total_only=False, fit_on=None):
+    """The reference and, with its switches, the wrong answers a student would write."""
+    index = {c: i for i, c in enumerate(alphabet)}
+    V = len(alphabet) if V is None else V
+    fit = train if fit_on is None else fit_on
+    a = np.array([index[c] for c in fit])
+    counts = np.zeros((len(alphabet), len(alphabet)))
+    np.add.at(counts, (a[:-1], a[1:]), 1.0)
+    if transpose:
+        counts = counts.T
+    t = np.array([index[c] for c in test])
+    if unigram:
+        uni = np.bincount(a, minlength=len(alphabet)).astype(float)
+        p = (uni[t[1:]] + add) / (uni.sum() + add * V)
+    else:
+        if prior_counts == "pairs":
+            rows = counts.sum(axis=1)
+        elif prior_counts == "all":  # counts a in the whole text, its last character included
+            rows = np.bincount(a, minlength=len(alphabet)).astype(float)
+        else:  # "columns": normalises each column
+            rows = counts.sum(axis=0)
+        num = counts[t[:-1], t[1:]] + add
+        den = rows[t[:-1] if prior_counts != "columns" else t[1:]] + (add if smooth_total_only else add * V)
+        p = num / den
+    nll = -np.log(p)
+    if bits:
+        nll = nll / np.log(2)
+    n = {"pairs": len(t) - 1, "chars": len(t)}[divide_by]
+    return float(nll.sum() / n)
+
+
+def _bigram_cases():
+    rng = np.random.default_rng(2026)
+    cases = []
+    # A Markov source over 5 symbols with a sticky, skewed transition matrix.
+    alphabet = "abcde"
+    P = rng.dirichlet(np.full(5, 0.4), size=5) * 0.7 + 0.3 * np.eye(5)
+    P = P / P.sum(axis=1, keepdims=True)
+
+    def walk(n, start):
+        out, s = [start], start
+        for _ in range(n - 1):
+            s = int(rng.choice(5, p=P[s]))
+            out.append(s)
+        return "".join(alphabet[i] for i in out)
+
+    train = walk(400, 0)
+    train = train[:-1] + "c"  # the last character of the text starts no pair
+    test = walk(120, 1)
+    cases.append((train, test, alphabet))
+    # A smaller alphabet of 4 letters, one of which ("z") never occurs in the training text.
+    cases.append(("xyyxwxyxxwyyyxwxyyxw" * 3 + "y", "xyzwxxyzy", "wxyz"))
+    return cases
+
+
+@_quiet
+def check_bigram_bits_per_char(bigram_bits_per_char):
+    """``bigram_bits_per_char(train, test, alphabet)``: held-out bits per character of an add-one bigram model."""
+    for train, test, alphabet in _bigram_cases():
+        name = f"bigram_bits_per_char(train of {len(train)} chars, test of {len(test)} chars, alphabet={alphabet!r})"
+        raw = _call(bigram_bits_per_char, train, test, alphabet, fn_name="bigram_bits_per_char")
+        arr = as_array(name, raw, allow_nan=True)
+        if arr.size == 1 and not np.isfinite(float(arr.reshape(()))):
+            fail(
+                f"{name} is {float(arr.reshape(())):.4g}: a pair that never occurs in the training text got "
+                "probability 0. Add one to every count (add-one smoothing) and V to every row total"
+            )
+        got = as_float(name, raw)
+        ref = _bigram_reference
+        wrong = {
+            "returns nats: log base confusion. Bits per character use log2 (or divide the nats by ln 2)": ref(
+                train, test, alphabet, bits=False
+            ),
+            "divides by the number of characters of the test text; there are len(test) - 1 predictions "
+            "(the first character has no previous one)": ref(train, test, alphabet, divide_by="chars"),
+            "adds 1 to the row total instead of V = len(alphabet): add-one smoothing adds 1 to each of the V "
+            "counts in the row, so the total grows by V": ref(train, test, alphabet, smooth_total_only=True),
+            "uses V = the number of distinct characters in the training text; V is the size of the alphabet, "
+            "len(alphabet)": ref(train, test, alphabet, V=len(set(train))),
+            "normalises each column instead of each row: P(b | a) divides count(a, b) by the number of pairs that "
+            "start with a": ref(train, test, alphabet, prior_counts="columns"),
+            "uses the transposed counts, P(a | b) for the pair (a, b): the row is the previous character, "
+            "the column the next one": ref(train, test, alphabet, transpose=True),
+            "is a unigram model: P(b) ignores the previous character a": ref(train, test, alphabet, unigram=True),
+            "fits the counts on the test text: count the pairs of the training text only": ref(
+                train, test, alphabet, fit_on=test
+            ),
+            "divides count(a, b) by the number of times a occurs in the whole training text; the row total is "
+            "the number of pairs that start with a (the text's last character starts none)": ref(
+                train, test, alphabet, prior_counts="all"
+            ),
+        }
+        if got == ref(train, test, alphabet) * (len(test) - 1) or np.isclose(
+            got, ref(train, test, alphabet) * (len(test) - 1)
+        ):
+            fail(f"{name} is wrong: it looks like your code sums the bits instead of averaging them")
+        right = ref(train, test, alphabet)
+        # A mistake that changes nothing on this case (every letter occurs, say) is left to the other case.
+        hint_if_matches(name, got, {k: v for k, v in wrong.items() if not np.isclose(v, right)})
+        assert_close(name, got, right)
+    passed("bigram_bits_per_char")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Exercise 5: the ideal loss of any probabilistic grammar
+# ---------------------------------------------------------------------------------------------------------------
+
+#: Reber's grammar in the exercise's format: node -> [(symbol, next node, probability), ...]; exit node 5.
+REBER_GRAPH = {
+    0: [("T", 1, 0.5), ("P", 2, 0.5)],
+    1: [("S", 1, 0.5), ("X", 3, 0.5)],
+    2: [("T", 2, 0.5), ("V", 4, 0.5)],
+    3: [("X", 2, 0.5), ("S", 5, 0.5)],
+    4: [("P", 3, 0.5), ("V", 5, 0.5)],
+}
+
+
+def _visits(edges, start, exit_, transpose=False):
+    nodes = sorted(edges)
+    pos = {k: i for i, k in enumerate(nodes)}
+    Q = np.zeros((len(nodes), len(nodes)))
+    for k, out in edges.items():
+        for _, nxt, p in out:
+            if nxt != exit_:
+                Q[pos[k], pos[nxt]] += p
+    e = np.zeros(len(nodes))
+    e[pos[start]] = 1.0
+    A = np.eye(len(nodes)) - (Q if transpose else Q.T)
+    return nodes, np.linalg.solve(A, e)
+
+
+def _rate_variants(edges, start, exit_):
+    nodes, v = _visits(edges, start, exit_)
+    H = np.array([-sum(p * np.log(p) for _, _, p in edges[k]) for k in nodes])
+    deg = np.array([np.log(len(edges[k])) for k in nodes])
+    EL = v.sum()
+    _, v_t = _visits(edges, start, exit_, transpose=True)
+    right = float(v @ H / (EL + 2))
+    wrong = {
+        "gives bits per character: log base confusion. Use the natural log for nats": right / np.log(2),
+        "divides by E[L]: a string also has its B and its E, E[L] + 2 characters": float(v @ H / EL),
+        "divides by E[L] + 1: a string has its B and its E, E[L] + 2 characters": float(v @ H / (EL + 1)),
+        "charges ln 2 per symbol: the edges are not fair coins here; a visit to node k costs its entropy "
+        "-sum p ln p": float(np.log(2) * EL / (EL + 2)),
+        "charges ln(number of edges) per visit: that is the entropy only when the edges are equally likely; "
+        "a visit to node k costs -sum p ln p": float(v @ deg / (EL + 2)),
+        "averages the nodes' entropies without weighting them by how often the walk visits each node": float(
+            H.mean() * EL / (EL + 2)
+        ),
+        "solves the visit equations with the transposed matrix: expected visits satisfy v = e_start + Q^T v "
+        "(a node is entered from its predecessors)": float(v_t @ H / (v_t.sum() + 2)),
+        "counts B or E as uncertain: both are certain to a predictor that knows the state": float(
+            (v @ H + np.log(2)) / (EL + 2)
+        ),
+    }
+    return right, wrong
+
+
+def _grammar_cases():
+    # (edges, start, exit): the plain Reber grammar, then graphs the student has not seen.
+    lopsided = {
+        2: [("a", 2, 0.7), ("b", 7, 0.2), ("c", 4, 0.1)],
+        4: [("a", 2, 0.25), ("d", 4, 0.6), ("b", 7, 0.15)],
+    }
+    chain = {
+        0: [("x", 1, 0.9), ("y", 2, 0.1)],
+        1: [("x", 1, 0.5), ("z", 2, 0.3), ("y", 3, 0.2)],
+        2: [("z", 0, 0.4), ("x", 3, 0.6)],
+    }
+    return [(REBER_GRAPH, 0, 5), (lopsided, 2, 7), (chain, 0, 3)]
+
+
+def _copy_graph(edges):
+    return {k: [tuple(e) for e in out] for k, out in edges.items()}
+
+
+@_quiet
+def check_grammar_rate(grammar_rate):
+    """``grammar_rate(edges, start, exit)``: the ideal loss, in nats per character, of a stream of the grammar's
+    strings, each ``B`` + walk + ``E``."""
+    for edges, start, exit_ in _grammar_cases():
+        name = f"grammar_rate(edges with {len(edges)} nodes, start={start}, exit={exit_})"
+        got = as_float(name, _call(grammar_rate, _copy_graph(edges), start, exit_, fn_name="grammar_rate"))
+        right, wrong = _rate_variants(edges, start, exit_)
+        if edges is not REBER_GRAPH:
+            # On fair coins several mistakes coincide with the right answer; only unseen graphs tell them apart.
+            hint_if_matches(name, got, wrong)
+        else:
+            hint_if_matches(name, got, {k: v for k, v in wrong.items() if not np.isclose(v, right)})
+        if edges is not REBER_GRAPH and np.isclose(got, 6 / 8 * np.log(2)):
+            fail(f"{name} is 6/8 ln 2, the plain Reber grammar's rate, on another graph: compute the rate from "
+                 "the arguments, not from the chapter's numbers")
+        assert_close(name, got, right)
+    passed("grammar_rate")
