@@ -9,7 +9,6 @@ mutation, any exception turned into one line, numpy warnings silenced).
 from __future__ import annotations
 
 import copy
-import functools
 
 import numpy as np
 
@@ -26,6 +25,7 @@ from .core import (
     is_close,
     passed,
 )
+from .safe import quiet as _quiet
 
 __all__ = [
     "check_jacobian_norms",
@@ -37,16 +37,6 @@ __all__ = [
 ]
 
 
-def _quiet(check):
-    """Run a check with numpy's floating-point warnings silenced (overflow in a wrong answer)."""
-
-    @functools.wraps(check)
-    def wrapper(*args, **kwargs):
-        __tracebackhide__ = True
-        with np.errstate(all="ignore"):
-            return check(*args, **kwargs)
-
-    return wrapper
 
 
 def _call(fn, name, *args):

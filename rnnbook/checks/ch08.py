@@ -7,9 +7,6 @@ Every call of a student's function goes through :func:`_call`: an exception rais
 
 from __future__ import annotations
 
-import functools
-import warnings
-
 import numpy as np
 
 from .core import (
@@ -23,6 +20,7 @@ from .core import (
     hint_if_matches,
     passed,
 )
+from .safe import quiet as _quiet
 
 __all__ = [
     "check_perplexity",
@@ -35,17 +33,6 @@ __all__ = [
 ]
 
 
-def _quiet(check):
-    """Run a check with numpy's floating-point warnings and Python warnings silenced."""
-
-    @functools.wraps(check)
-    def wrapper(*args, **kwargs):
-        __tracebackhide__ = True
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return check(*args, **kwargs)
-
-    return wrapper
 
 
 def _call(fn, *args, fn_name: str, on_error=None):

@@ -14,7 +14,7 @@ import numpy as np
 
 from .core import CheckFailed, call, fail
 
-__all__ = ["one_line_errors", "student_call"]
+__all__ = ["one_line_errors", "quiet", "student_call"]
 
 
 def student_call(fn, *args, what: str | None = None, **kwargs):
@@ -48,5 +48,19 @@ def one_line_errors(check):
             except Exception as exc:  # noqa: BLE001
                 first = (str(exc).splitlines() or [""])[0]
                 fail(f"your code raised {type(exc).__name__}: {first}")
+
+    return wrapper
+
+
+def quiet(check):
+    """Decorate a check so that numpy's floating-point warnings and Python warnings raised by a wrong answer
+    (overflow, invalid values) stay silent: the student sees the check's one line, nothing else."""
+
+    @functools.wraps(check)
+    def wrapper(*args, **kwargs):
+        __tracebackhide__ = True
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return check(*args, **kwargs)
 
     return wrapper
