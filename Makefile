@@ -37,11 +37,14 @@ help:
 	@echo "make figures    redraw the shared diagrams in book/figures/ (tools/make_figures.py)"
 	@echo "make browser-check  open every book page in headless Chromium, network off: maths typeset? (installs chromium)"
 
-# The venv is (re)built whenever a requirements file changes.  A .venv without a working pip (Debian/Ubuntu
+# The venv is rebuilt from scratch whenever a requirements file changes, so that a package removed from the
+# requirements cannot linger in .venv and keep the tests green.  A .venv without a working pip (Debian/Ubuntu
 # without python3-venv) is detected and recreated, with a message, instead of failing on every later make.
 $(STAMP): requirements.txt requirements-book.txt constraints.txt pyproject.toml
 	@if [ -d $(VENV) ] && ! $(PY) -m pip --version >/dev/null 2>&1; then \
 	  echo "$(VENV) has no working pip: recreating it"; rm -rf $(VENV); fi
+	@if [ -f $(STAMP) ]; then \
+	  echo "the requirements changed: rebuilding $(VENV) from scratch"; rm -rf $(VENV); fi
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV); \
 	  echo "ERROR: '$(PYTHON) -m venv' made a venv without pip. On Debian/Ubuntu: sudo apt install python3-venv"; \
