@@ -90,3 +90,53 @@ def test_both_models_learn_the_short_lag_rule_the_lstm_first(run):
         assert r.valid_long_range[-1] > 0.9, f"seed {seed}: {kind} ends at {r.valid_long_range[-1]:.4f}"
     reach = {kind: charlm.steps_to_reach(r, 0.9) for kind, r in results.items()}
     assert reach["lstm"] <= reach["rnn"], f"seed {seed}: {reach}"
+
+
+# ----------------------------------------------------------------------------------------- long lag
+# The chapter's model-separating result: on the long-lag variant, scored on lags of at least 40,
+# the tanh RNN stays at chance and the LSTM learns the rule, with one cell unit that stores the
+# outer symbol the way Chapter 6's hand-wired cell does.
+MIN_LSTM_LONG_LAG = 0.9  # LSTM's final held-out P(correct outer symbol) on lags >= min_lag, at least
+MAX_RNN_FROM_CHANCE = 0.05  # tanh RNN's |P - 0.5|, at every evaluation and in every lag range
+
+
+def test_curriculum_starts_with_short_lags_only():
+    train, valid = charlm.long_lag_corpora(0)
+    assert len(train) == len(charlm.LONG_LAG_CURRICULUM)
+    _, first = reber.long_range_targets(train[0], filler=charlm.LONG_LAG_CURRICULUM[0])
+    assert first.max() < charlm.LONG_LAG["min_lag"]  # the page: phase 1 has no lag of 40 or more
+    _, lags = reber.long_range_targets(valid, filler=charlm.LONG_LAG["filler"])
+    assert np.sum(lags >= charlm.LONG_LAG["min_lag"]) > 200
+
+
+@pytest.fixture(scope="module", params=SEEDS)
+def long_lag_run(request):
+    seed = request.param
+    train, valid = charlm.long_lag_corpora(seed)
+    results = {
+        kind: charlm.train_charlm(kind, train, valid, seed=seed, **charlm.LONG_LAG) for kind in ("rnn", "lstm")
+    }
+    return seed, valid, results
+
+
+@pytest.mark.slow
+def test_long_lag_separates_the_models(long_lag_run):
+    seed, valid, results = long_lag_run
+    lstm, rnn = results["lstm"], results["rnn"]
+    assert lstm.valid_long_range[-1] >= MIN_LSTM_LONG_LAG, f"seed {seed}: LSTM {lstm.valid_long_range}"
+    assert all(abs(p - 0.5) < MAX_RNN_FROM_CHANCE for p in rnn.valid_long_range), f"seed {seed}: {rnn.valid_long_range}"
+    filler = charlm.LONG_LAG["filler"]
+    for *_, p in charlm.long_range_by_lag(rnn.model, valid, filler):
+        assert abs(p - 0.5) < MAX_RNN_FROM_CHANCE, f"seed {seed}: tanh RNN {p:.3f} in some lag range"
+    for *_, p in charlm.long_range_by_lag(lstm.model, valid, filler):
+        assert p >= MIN_LSTM_LONG_LAG, f"seed {seed}: LSTM {p:.3f} in some lag range"
+
+
+@pytest.mark.slow
+def test_long_lag_lstm_stores_the_symbol_in_one_gated_unit(long_lag_run):
+    seed, valid, results = long_lag_run
+    mem = charlm.memory_unit(results["lstm"].model, valid, charlm.LONG_LAG["filler"])
+    assert mem["accuracy"] > 0.95, f"seed {seed}: {mem}"
+    assert mem["input_at_outer"] > 0.8 and mem["input_between"] < 0.2, f"seed {seed}: {mem}"
+    assert mem["forget_between"] > 0.95, f"seed {seed}: {mem}"
+    assert mem["output_at_inner_E"] > mem["output_between"], f"seed {seed}: {mem}"
