@@ -190,8 +190,9 @@ def grade_notebook(path: Path, items: list[Item], exercise_nb: Path | None, time
         return {"exercise": item.exercise, "status": status, "message": _one_line(message, 2000)}
 
     try:
-        nb = nbformat.read(path, as_version=4)
-        nbformat.validate(nb)
+        nb = nbformat.read(path, as_version=4)  # warns, but does not fail, on small schema slips
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("no cells")
     except Exception as exc:  # corrupt JSON, not a notebook, ...
         return [result(i, "error", f"could not read the notebook: {_one_line(exc, 200)}") for i in items]
 
