@@ -423,11 +423,16 @@ def _write_feedback(folder: Path, rows: list[dict], notes: dict[str, list[str]])
         (folder / f"{student}.md").write_text("\n".join(lines) + "\n")
 
 
+def _short(notebook: str) -> str:
+    """The chapter part of a notebook's name: "04-bptt.ipynb" -> "04", "08b-real-text.ipynb" -> "08b"."""
+    return notebook.split("-", 1)[0]
+
+
 def summary(rows: list[dict], notes: dict[str, list[str]] | None = None) -> str:
     symbol = {"passed": "✓", "failed": "✗", "not attempted": "·", "error": "E", "timeout": "T", "manual": "M"}
     keys = []
     for r in rows:
-        key = (r["notebook"][:2], r["exercise"].split()[0] + ("w" if "written" in r["exercise"] else ""))
+        key = (_short(r["notebook"]), r["exercise"].split()[0] + ("w" if "written" in r["exercise"] else ""))
         if key not in keys:
             keys.append(key)
     students = sorted({r["student"] for r in rows})
@@ -435,8 +440,8 @@ def summary(rows: list[dict], notes: dict[str, list[str]] | None = None) -> str:
     width = max([len(s) for s in students] + [7])
     lines = ["", "Grades (✓ passed, ✗ failed, · not attempted, E error, T timeout, M manual):", ""]
     lines.append(" " * width + "  " + " ".join(f"{lbl:>5}" for lbl in label))
-    grid = {(r["student"], r["notebook"][:2], r["exercise"].split()[0] + ("w" if "written" in r["exercise"] else "")):
-            r["status"] for r in rows}
+    grid = {(r["student"], _short(r["notebook"]),
+             r["exercise"].split()[0] + ("w" if "written" in r["exercise"] else "")): r["status"] for r in rows}
     for s in students:
         lines.append(f"{s:<{width}}  " + " ".join(f"{symbol[grid[(s, *k)]]:>5}" for k in keys))
     passed = [sum(grid[(s, *k)] == "passed" for s in students) for k in keys]

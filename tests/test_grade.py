@@ -189,3 +189,12 @@ def test_the_make_target_and_readme_document_grading():
 def test_results_survive_a_json_round_trip():
     item = grade.Item("x.ipynb", "1", "t", "check", "check_f(f)", ["f"])
     assert json.loads(json.dumps(item.__dict__))["call"] == "check_f(f)"
+
+
+def test_summary_keeps_chapters_8_and_8b_apart():
+    rows = [
+        {"student": "s", "notebook": "08-char-language-model.ipynb", "exercise": "1", "status": "passed"},
+        {"student": "s", "notebook": "08b-real-text.ipynb", "exercise": "1", "status": "failed"},
+    ]
+    text = grade.summary(rows)
+    assert "08.1" in text and "08b.1" in text and "Fewest passes: 08b.1 (0/1)" in text
