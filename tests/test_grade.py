@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import re
 import shutil
 
@@ -184,11 +183,6 @@ def test_the_make_target_and_readme_document_grading():
     assert "grade:" in makefile and "rnnbook.grade" in makefile
     readme = (ROOT / "README.md").read_text()
     assert "make grade SUBMISSIONS=" in readme and "permissions" in readme
-
-
-def test_results_survive_a_json_round_trip():
-    item = grade.Item("x.ipynb", "1", "t", "check", "check_f(f)", ["f"])
-    assert json.loads(json.dumps(item.__dict__))["call"] == "check_f(f)"
 
 
 def test_summary_keeps_chapters_8_and_8b_apart():

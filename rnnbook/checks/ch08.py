@@ -10,16 +10,15 @@ from __future__ import annotations
 import numpy as np
 
 from .core import (
-    CheckFailed,
     as_array,
     as_float,
     assert_close,
     assert_shape,
-    call,
     fail,
     hint_if_matches,
     passed,
 )
+from .safe import call_with_hint as _call
 from .safe import quiet as _quiet
 
 __all__ = [
@@ -35,23 +34,6 @@ __all__ = [
 
 
 
-def _call(fn, *args, fn_name: str, on_error=None):
-    """``core.call`` plus: any exception raised in the student's code becomes one line.
-
-    ``on_error(exc)`` may return a targeted message for a known exception, or None.
-    """
-    __tracebackhide__ = True
-    try:
-        return call(fn, *args, fn_name=fn_name)
-    except (NotImplementedError, CheckFailed):
-        raise
-    except Exception as exc:  # noqa: BLE001 -- the student's code may raise anything
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        if on_error is not None:
-            message = on_error(exc)
-            if message:
-                fail(f"{fn_name} raised {type(exc).__name__} ({first[:120]}): {message}")
-        fail(f"{fn_name} raised {type(exc).__name__} ({first[:160]})")
 
 
 def _softmax(z, axis=-1):

@@ -14,7 +14,7 @@ import numpy as np
 
 from .core import CheckFailed, call, fail
 
-__all__ = ["one_line_errors", "quiet", "student_call"]
+__all__ = ["call_with_hint", "one_line_errors", "quiet", "student_call"]
 
 
 def student_call(fn, *args, what: str | None = None, **kwargs):
@@ -64,3 +64,20 @@ def quiet(check):
             return check(*args, **kwargs)
 
     return wrapper
+
+
+def call_with_hint(fn, *args, fn_name: str, on_error=None):
+    """``core.call``; any exception raised in the student's code becomes one line, which ``on_error(exc)`` may
+    complete with a targeted hint for a known exception (it returns a message, or None)."""
+    __tracebackhide__ = True
+    try:
+        return call(fn, *args, fn_name=fn_name)
+    except (NotImplementedError, CheckFailed):
+        raise
+    except Exception as exc:  # noqa: BLE001 -- the student's code may raise anything
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        if on_error is not None:
+            message = on_error(exc)
+            if message:
+                fail(f"{fn_name} raised {type(exc).__name__} ({first[:120]}): {message}")
+        fail(f"{fn_name} raised {type(exc).__name__} ({first[:160]})")
