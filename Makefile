@@ -23,7 +23,8 @@ endif
 LAB_STAMP := $(VENV)/.lab-stamp
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: help venv book test exercises outputs lint clean figures browser-check set-repo lab grade check-foreign-install
+.PHONY: help venv book test exercises outputs lint clean figures browser-check set-repo lab grade check-foreign-install \
+        checkpoint check-checkpoint
 
 help:
 	@echo "make lab        open the exercises in JupyterLab (installs it into .venv on first use)"
@@ -35,6 +36,8 @@ help:
 	@echo "make set-repo URL=https://github.com/you/fork [REF=v2.0.0]   point launch buttons and Colab installs at a fork"
 	@echo "make grade SUBMISSIONS=dir [TIMEOUT=60]   grade students' notebooks: dir/grades.csv, dir/feedback/*.md"
 	@echo "make figures    redraw the shared diagrams in book/figures/ (tools/make_figures.py)"
+	@echo "make checkpoint retrain chapter 8b's long run (about 9 min) into rnnbook/data/"
+	@echo "make check-checkpoint  re-make it from seed 0 and 3 other seeds, compare with the record (about 18 min)"
 	@echo "make browser-check  open every book page in headless Chromium, network off: maths typeset? (installs chromium)"
 
 # The venv is rebuilt from scratch whenever a requirements file changes, so that a package removed from the
@@ -74,6 +77,15 @@ lint: $(STAMP)
 
 figures: $(STAMP)
 	$(PY) tools/make_figures.py
+
+# Chapter 8b's long run: trained once from seed 0 on one thread (OMP_NUM_THREADS=1 above), stored in the
+# package.  check-checkpoint re-makes it and three other seeds (tests marked `checkpoint`, which `make test`
+# skips; its `slow` tests re-check the stored weights and the first updates of the run).
+checkpoint: $(STAMP)
+	$(PY) tools/make_checkpoint.py
+
+check-checkpoint: $(STAMP)
+	$(PY) -m pytest -n 2 -q -rP --run-checkpoint -m checkpoint tests/test_demo_ch08b.py
 
 # Builds the book first if it is older than its sources; screenshots land in _build/browser-check/.
 # `make test` runs the same check (tests/test_pages.py) whenever Chromium is installed.

@@ -41,3 +41,19 @@ def _ipynb_file_init_comparing_png(self, *args, **kwargs):
 
 
 nbval.plugin.IPyNbFile.__init__ = _ipynb_file_init_comparing_png
+
+
+# Tests marked `checkpoint` re-make a stored checkpoint (minutes each): `make check-checkpoint` runs them.
+def pytest_addoption(parser):
+    parser.addoption("--run-checkpoint", action="store_true", help="run the tests marked checkpoint")
+
+
+def pytest_collection_modifyitems(config, items):
+    import pytest
+
+    if config.getoption("--run-checkpoint"):
+        return
+    skip = pytest.mark.skip(reason="re-makes a checkpoint: make check-checkpoint")
+    for item in items:
+        if "checkpoint" in item.keywords:
+            item.add_marker(skip)
