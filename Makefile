@@ -36,7 +36,7 @@ help:
 	@echo "make set-repo URL=https://github.com/you/fork [REF=v2.0.0]   point launch buttons and Colab installs at a fork"
 	@echo "make grade SUBMISSIONS=dir [TIMEOUT=60]   grade students' notebooks: dir/grades.csv, dir/feedback/*.md"
 	@echo "make figures    redraw the shared diagrams in book/figures/ (tools/make_figures.py)"
-	@echo "make checkpoint retrain chapter 8b's long run (about 9 min) into rnnbook/data/"
+	@echo "make checkpoint retrain chapter 8b's long run (about 9 min) into rnnbook/checkpoints/"
 	@echo "make check-checkpoint  re-make it from seed 0 and 3 other seeds, compare with the record (about 18 min)"
 	@echo "make browser-check  open every book page in headless Chromium, network off: maths typeset? (installs chromium)"
 

@@ -443,7 +443,7 @@ def train_textlm(train_codes, valid_codes, hidden=128, steps=2400, bptt=32, n_st
 # `make checkpoint` (tools/make_checkpoint.py) on one CPU thread, is stored in the package.
 CHECKPOINT = dict(hidden=384, dropout=0.2, steps=3000, bptt=64, n_streams=64, lr=3e-3,
                   clip=1.0, eval_every=150, snapshot_at=(), valid_chars=20_000)
-CHECKPOINT_PATH = Path(__file__).parent / "data" / "textlm-h384.pt"
+CHECKPOINT_PATH = Path(__file__).parent / "checkpoints" / "textlm-h384.pt"
 
 
 def make_checkpoint(path=CHECKPOINT_PATH, seed: int = 0, save: bool = True) -> dict:

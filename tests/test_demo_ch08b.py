@@ -7,7 +7,7 @@ The page runs seed 0; these tests run three other seeds. The claims:
 - a linear probe on the trained cell states beats the same probe on an untrained LSTM (the control)
   and the majority baseline, for "inside a string", "inside brackets" and the indentation level.
 
-The page's long run is a stored checkpoint (``make checkpoint``, rnnbook/data/textlm-h384.pt):
+The page's long run is a stored checkpoint (``make checkpoint``, rnnbook/checkpoints/textlm-h384.pt):
 
 - every run: the stored weights give the recorded bits per character: clearly better than the
   9-gram on validation, and level with it or better on test;
