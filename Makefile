@@ -33,7 +33,7 @@ help:
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make outputs    re-execute book/ and solutions/ in place (NB=path for one notebook)"
 	@echo "make lint       ruff on the package, tools, tests and notebooks"
-	@echo "make set-repo URL=https://github.com/you/fork [REF=v2.0.0]   point launch buttons and Colab installs at a fork"
+	@echo "make set-repo URL=https://github.com/you/fork [REF=v2.1.0]   point launch buttons and Colab installs at a fork"
 	@echo "make grade SUBMISSIONS=dir [TIMEOUT=60]   grade students' notebooks: dir/grades.csv, dir/feedback/*.md"
 	@echo "make figures    redraw the shared diagrams in book/figures/ (tools/make_figures.py)"
 	@echo "make checkpoint retrain chapter 8b's long run (about 9 min) into rnnbook/checkpoints/"

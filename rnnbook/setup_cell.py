@@ -11,7 +11,7 @@ at once; a test checks that they agree.
 
 REPOSITORY_URL = "https://github.com/rnn-course/rnn-course"
 #: The release of the course that the notebooks were written for (a git tag; a commit SHA works too).
-REF = "v2.0.0"
+REF = "v2.1.0"
 
 TEMPLATE = '''\
 # Stand-alone setup (Colab, Binder): install the course's helper package if missing,

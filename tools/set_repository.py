@@ -1,7 +1,7 @@
 """Point the course at your fork's repository URL (and optionally a release), in every place that names it.
 
     python tools/set_repository.py https://github.com/you/your-fork [REF]
-    make set-repo URL=https://github.com/you/your-fork [REF=v2.0.0]
+    make set-repo URL=https://github.com/you/your-fork [REF=v2.1.0]
 
 The URL appears in ``_config.yml`` (``repository.url``: launch buttons, repository button) and in
 ``rnnbook/setup_cell.py``, which also holds ``REF``: the tag or commit that every notebook's Colab setup cell
