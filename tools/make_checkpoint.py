@@ -3,7 +3,7 @@
 The page's own LSTM trains for about 20 s, inside the notebook.  The long run
 (``rnnbook.textlm.CHECKPOINT``: H = 384, 3,000 updates of 64 x 64 characters) takes about nine
 minutes on one CPU thread, too long for a page, so it is trained here, from seed 0, and stored
-as float16 weights with a record of how it was made (``rnnbook/checkpoints/textlm-h384.pt``, 1.5 MB).
+as float16 weights with a record of how it was made (``rnnbook/checkpoints/textlm-h384.pt``, 1.6 MB).
 
 Checks (tests/test_demo_ch08b.py):
 - every ``make test``: the stored weights give the recorded bits per character, and a re-run of
